@@ -1,0 +1,95 @@
+/* Guest RAM mapping and bounds-checked guest-physical to host translation. */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "kvm/memory.h"
+
+static void split_regions(struct guest_memory *mem)
+{
+	u64 low = min_u64(mem->size, GUEST_PCI_HOLE_START);
+
+	mem->regions[0] = (struct guest_region){ .gpa = 0, .size = low, .host = mem->host };
+	mem->nregions = 1;
+	if (mem->size > low) {
+		mem->regions[1] = (struct guest_region){
+			.gpa = GUEST_HIGH_RAM_START,
+			.size = mem->size - low,
+			.host = mem->host + low,
+		};
+		mem->nregions = 2;
+	}
+}
+
+int guest_memory__init(struct guest_memory *mem, u64 size, char *err, size_t errlen)
+{
+	void *host;
+
+	memset(mem, 0, sizeof(*mem));
+	if (size == 0)
+		return set_err(err, errlen, EINVAL, "guest memory size is 0");
+	/* MAP_NORESERVE: untouched guest pages cost the host nothing. */
+	host = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (host == MAP_FAILED)
+		return set_err(err, errlen, errno, "cannot map %llu MiB of guest memory: %s",
+			       (unsigned long long)(size / MiB), strerror(errno));
+	madvise(host, size, MADV_MERGEABLE);
+	mem->host = host;
+	mem->size = size;
+	mem->mapped = true;
+	split_regions(mem);
+	return 0;
+}
+
+void guest_memory__init_from(struct guest_memory *mem, u8 *host, u64 size)
+{
+	memset(mem, 0, sizeof(*mem));
+	mem->host = host;
+	mem->size = size;
+	split_regions(mem);
+}
+
+void guest_memory__exit(struct guest_memory *mem)
+{
+	if (mem->mapped)
+		munmap(mem->host, mem->size);
+	memset(mem, 0, sizeof(*mem));
+}
+
+void *guest_memory__ptr(const struct guest_memory *mem, u64 gpa, u64 len)
+{
+	for (unsigned i = 0; i < mem->nregions; i++) {
+		const struct guest_region *r = &mem->regions[i];
+
+		/* Written so that no sum can overflow: gpa and len come from the guest. */
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa))
+			return r->host + (gpa - r->gpa);
+	}
+	return NULL;
+}
+
+u64 guest_memory__low_end(const struct guest_memory *mem)
+{
+	return mem->regions[0].size;
+}
+
+int guest_memory__write(const struct guest_memory *mem, u64 gpa, const void *src, u64 len)
+{
+	void *dst = guest_memory__ptr(mem, gpa, len);
+
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+int guest_memory__read(const struct guest_memory *mem, u64 gpa, void *dst, u64 len)
+{
+	const void *src = guest_memory__ptr(mem, gpa, len);
+
+	if (!src)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
