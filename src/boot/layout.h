@@ -5,6 +5,16 @@
 #ifndef NV_BOOT_LAYOUT_H
 #define NV_BOOT_LAYOUT_H
 
+/*
+ * Entry GDT selectors. The loader writes the GDT at BOOT_GDT_ADDR; vCPU set-up loads the
+ * matching hidden segment state. Long mode uses Linux's __BOOT_CS/__BOOT_DS.
+ */
+#define BOOT_CS_LONG64		0x10
+#define BOOT_DS_LONG64		0x18
+#define BOOT_CS_PROT32		0x08
+#define BOOT_DS_PROT32		0x10
+#define BOOT_GDT_LIMIT		(4 * 8 - 1)	/* four 8-byte descriptors */
+
 /* Low memory (real-mode area) */
 #define BOOT_GDT_ADDR		0x00000500ULL	/* flat GDT for the entry code segment */
 #define BOOT_INFO_ADDR		0x00006000ULL	/* PVH start_info or multiboot info (one page) */
