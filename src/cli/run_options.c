@@ -1,0 +1,168 @@
+/* Flag parsing for `nestvisor run`, kept free of side effects so unit tests can drive it. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/run_options.h"
+
+enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_CONSOLE, OPT_NAME,
+       OPT_NESTED, OPT_KVM_DEVICE, OPT_HELP };
+
+static const struct option long_options[] = {
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "nested", required_argument, NULL, OPT_NESTED },
+	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+void run_options__usage(FILE *out)
+{
+	fprintf(out,
+		"usage: nestvisor run --kernel FILE [options]\n"
+		"Boots a kernel in a new KVM virtual machine.\n\n"
+		"  --kernel FILE       kernel: bzImage, ELF vmlinux, PVH ELF or multiboot (required)\n"
+		"  --initrd FILE       initial ramdisk (default: none)\n"
+		"  --cmdline STR       kernel command line (default: empty)\n"
+		"  --cpus N            vCPUs, 1 to %d (default: %d)\n"
+		"  --memory MiB        guest RAM in MiB (default: %d)\n"
+		"  --console MODE      stdio, none or file=PATH (default: stdio)\n"
+		"                      on a terminal: raw mode, Ctrl-a x quits, Ctrl-a Ctrl-a sends Ctrl-a\n"
+		"  --name NAME         name used in messages (default: nestvisor)\n"
+		"  --nested off|on     offer VT-x/AMD-V to the guest (default: off)\n"
+		"  --kvm-device PATH   KVM device (default: /dev/kvm)\n"
+		"  --help              this text\n\n"
+		"Exit status: 0 guest powered off; 1 VMM error or bad input; 2 guest rebooted;\n"
+		"4 guest crashed (triple fault, KVM internal error); (N << 1) | 1 when the guest\n"
+		"wrote N to the debug-exit port 0xf4; 128+signal when stopped by SIGINT/SIGTERM.\n",
+		VM_MAX_CPUS, VM_DEFAULT_CPUS, VM_DEFAULT_MEMORY_MIB);
+}
+
+/* Whole-string unsigned decimal in [min, max]. */
+static int parse_uint(const char *s, unsigned long long min, unsigned long long max,
+		      unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_console(const char *arg, struct vm_config *cfg, char *err, size_t errlen)
+{
+	if (!strcmp(arg, "stdio")) {
+		cfg->console = CONSOLE_STDIO;
+	} else if (!strcmp(arg, "none")) {
+		cfg->console = CONSOLE_NONE;
+	} else if (!strncmp(arg, "file=", 5) && arg[5]) {
+		cfg->console = CONSOLE_FILE;
+		cfg->console_path = arg + 5;
+	} else {
+		return set_err(err, errlen, EINVAL,
+			       "--console: '%s' is not stdio, none or file=PATH", arg);
+	}
+	return 0;
+}
+
+static int parse_on_off(const char *flag, const char *arg, bool *out, char *err, size_t errlen)
+{
+	if (!strcmp(arg, "on")) {
+		*out = true;
+	} else if (!strcmp(arg, "off")) {
+		*out = false;
+	} else {
+		return set_err(err, errlen, EINVAL, "%s: '%s' is not on or off", flag, arg);
+	}
+	return 0;
+}
+
+static int parse_option(int opt, const char *arg, struct vm_config *cfg, char *err, size_t errlen)
+{
+	unsigned long long v;
+
+	switch (opt) {
+	case OPT_KERNEL:
+		cfg->kernel_path = arg;
+		return 0;
+	case OPT_INITRD:
+		cfg->initrd_path = arg;
+		return 0;
+	case OPT_CMDLINE:
+		cfg->cmdline = arg;
+		return 0;
+	case OPT_NAME:
+		cfg->name = arg;
+		return 0;
+	case OPT_KVM_DEVICE:
+		cfg->kvm_path = arg;
+		return 0;
+	case OPT_CPUS:
+		if (parse_uint(arg, 1, VM_MAX_CPUS, &v))
+			return set_err(err, errlen, EINVAL, "--cpus: '%s' is not a number from 1 to %d",
+				       arg, VM_MAX_CPUS);
+		cfg->ncpus = v;
+		return 0;
+	case OPT_MEMORY:
+		/* 1 TiB is far above any host we run on; the host check comes later. */
+		if (parse_uint(arg, 1, 1ULL << 20, &v))
+			return set_err(err, errlen, EINVAL,
+				       "--memory: '%s' is not a size in MiB from 1 to 1048576", arg);
+		cfg->memory_mib = v;
+		return 0;
+	case OPT_CONSOLE:
+		return parse_console(arg, cfg, err, errlen);
+	case OPT_NESTED:
+		return parse_on_off("--nested", arg, &cfg->nested, err, errlen);
+	}
+	return set_err(err, errlen, EINVAL, "internal error: option %d", opt);
+}
+
+static int unknown_option(char **argv, char *err, size_t errlen)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	/* getopt_long sets optopt to the option's value when its argument is missing. */
+	if (optopt >= OPT_KERNEL)
+		return set_err(err, errlen, EINVAL, "option '%s' needs a value (see --help)", arg);
+	if (optopt)
+		return set_err(err, errlen, EINVAL, "unknown option '-%c' (see --help)", optopt);
+	return set_err(err, errlen, EINVAL, "unknown option '%s' (see --help)", arg);
+}
+
+int run_options__parse(int argc, char **argv, struct vm_config *cfg, char *err, size_t errlen)
+{
+	int opt, ret;
+
+	vm_config__defaults(cfg);
+	optind = 0;	/* GNU getopt: 0 re-initialises, so parsing twice works */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
+		if (opt == OPT_HELP)
+			return RUN_OPTIONS_HELP;
+		if (opt == '?' || opt == ':')
+			return unknown_option(argv, err, errlen);
+		ret = parse_option(opt, optarg, cfg, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return set_err(err, errlen, EINVAL, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (!cfg->kernel_path)
+		return set_err(err, errlen, EINVAL, "--kernel FILE is required (see --help)");
+	return 0;
+}

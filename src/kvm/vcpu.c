@@ -1,0 +1,239 @@
+/* vCPU set-up and KVM_RUN. Each ioctl failure is reported with its name and vCPU number. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "boot/layout.h"
+#include "kvm/vcpu.h"
+#include "util/log.h"
+
+#define X86_CR0_PE (1ULL << 0)
+#define X86_CR0_ET (1ULL << 4)
+#define X86_CR0_PG (1ULL << 31)
+#define X86_CR4_PAE (1ULL << 5)
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+
+int vcpu__create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, unsigned index, char *err, size_t errlen)
+{
+	void *run;
+
+	memset(vcpu, 0, sizeof(*vcpu));
+	vcpu->index = index;
+	vcpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)index);
+	if (vcpu->fd < 0)
+		return set_err(err, errlen, errno, "KVM_CREATE_VCPU %u failed: %s", index,
+			       strerror(errno));
+	vcpu->run_size = vm->kvm->vcpu_mmap_size;
+	run = mmap(NULL, vcpu->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
+	if (run == MAP_FAILED) {
+		int e = errno;
+
+		close(vcpu->fd);
+		vcpu->fd = -1;
+		return set_err(err, errlen, e, "mmap of vCPU %u run area failed: %s", index,
+			       strerror(e));
+	}
+	vcpu->run = run;
+	return 0;
+}
+
+void vcpu__destroy(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->run)
+		munmap(vcpu->run, vcpu->run_size);
+	if (vcpu->fd > 0)
+		close(vcpu->fd);
+	vcpu->run = NULL;
+	vcpu->fd = -1;
+}
+
+int vcpu__set_cpuid(struct kvm_vcpu *vcpu, const struct kvm_system *kvm,
+		    const struct cpuid_policy *policy, char *err, size_t errlen)
+{
+	struct kvm_cpuid2 *table = cpuid__build(kvm->supported_cpuid, policy);
+	int ret = 0;
+
+	if (!table)
+		return set_err(err, errlen, ENOMEM, "out of memory building CPUID");
+	if (ioctl(vcpu->fd, KVM_SET_CPUID2, table) < 0)
+		ret = set_err(err, errlen, errno, "KVM_SET_CPUID2 on vCPU %u failed: %s",
+			      vcpu->index, strerror(errno));
+	free(table);
+	return ret;
+}
+
+static const struct {
+	u32 index;
+	u64 value;
+} default_msrs[] = {
+	{ 0x174, 0 },			/* IA32_SYSENTER_CS */
+	{ 0x175, 0 },			/* IA32_SYSENTER_ESP */
+	{ 0x176, 0 },			/* IA32_SYSENTER_EIP */
+	{ 0xc0000081, 0 },		/* STAR */
+	{ 0xc0000082, 0 },		/* LSTAR */
+	{ 0xc0000083, 0 },		/* CSTAR */
+	{ 0xc0000084, 0 },		/* SYSCALL_MASK */
+	{ 0xc0000102, 0 },		/* KERNEL_GS_BASE */
+	{ 0x10, 0 },			/* IA32_TSC: all vCPUs start in step */
+	{ 0x1a0, 1 },			/* IA32_MISC_ENABLE: fast strings */
+	{ 0x2ff, (1 << 11) | 6 },	/* MTRRdefType: enabled, write-back */
+};
+
+int vcpu__set_default_msrs(struct kvm_vcpu *vcpu, const struct kvm_system *kvm, char *err, size_t errlen)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry entries[ARRAY_SIZE(default_msrs)];
+	} msrs;
+	u32 n = 0;
+	int ret;
+
+	memset(&msrs, 0, sizeof(msrs));
+	/* Only what this KVM knows: backends differ (this one lacks MTRRdefType, say). */
+	for (size_t i = 0; i < ARRAY_SIZE(default_msrs); i++) {
+		if (!kvm__has_msr(kvm, default_msrs[i].index))
+			continue;
+		msrs.entries[n].index = default_msrs[i].index;
+		msrs.entries[n].data = default_msrs[i].value;
+		n++;
+	}
+	msrs.hdr.nmsrs = n;
+	ret = ioctl(vcpu->fd, KVM_SET_MSRS, &msrs);
+	if (ret < 0)
+		return set_err(err, errlen, errno, "KVM_SET_MSRS on vCPU %u failed: %s",
+			       vcpu->index, strerror(errno));
+	if ((u32)ret != n)
+		return set_err(err, errlen, EINVAL, "KVM_SET_MSRS on vCPU %u refused MSR %#x",
+			       vcpu->index, msrs.entries[ret].index);
+	return 0;
+}
+
+#define APIC_LVT0 0x350
+#define APIC_LVT1 0x360
+#define APIC_MODE_NMI 0x4
+#define APIC_MODE_EXTINT 0x7
+
+static void set_lvt_mode(struct kvm_lapic_state *lapic, unsigned reg, u32 mode)
+{
+	u32 value;
+
+	memcpy(&value, &lapic->regs[reg], sizeof(value));
+	value = (value & ~0x700u) | (mode << 8);
+	memcpy(&lapic->regs[reg], &value, sizeof(value));
+}
+
+int vcpu__setup_lapic(struct kvm_vcpu *vcpu, char *err, size_t errlen)
+{
+	struct kvm_lapic_state lapic;
+
+	if (ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic) < 0)
+		return set_err(err, errlen, errno, "KVM_GET_LAPIC on vCPU %u failed: %s",
+			       vcpu->index, strerror(errno));
+	set_lvt_mode(&lapic, APIC_LVT0, APIC_MODE_EXTINT);
+	set_lvt_mode(&lapic, APIC_LVT1, APIC_MODE_NMI);
+	if (ioctl(vcpu->fd, KVM_SET_LAPIC, &lapic) < 0)
+		return set_err(err, errlen, errno, "KVM_SET_LAPIC on vCPU %u failed: %s",
+			       vcpu->index, strerror(errno));
+	return 0;
+}
+
+static struct kvm_segment flat_segment(u16 selector, u8 type, bool code64)
+{
+	return (struct kvm_segment){
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = selector,
+		.type = type,
+		.present = 1,
+		.dpl = 0,
+		.db = code64 ? 0 : 1,
+		.s = 1,
+		.l = code64 ? 1 : 0,
+		.g = 1,
+	};
+}
+
+/* Segments match the GDT the loader wrote: see boot.h for the selectors of each mode. */
+static void set_entry_sregs(struct kvm_sregs *s, const struct boot_entry *entry)
+{
+	bool long64 = entry->mode == ENTRY_LONG64;
+	u16 cs = long64 ? BOOT_CS_LONG64 : BOOT_CS_PROT32;
+	u16 ds = long64 ? BOOT_DS_LONG64 : BOOT_DS_PROT32;
+
+	s->cs = flat_segment(cs, 0xb, long64);
+	s->ds = s->es = s->fs = s->gs = s->ss = flat_segment(ds, 0x3, false);
+	s->gdt.base = BOOT_GDT_ADDR;
+	s->gdt.limit = BOOT_GDT_LIMIT;
+	s->idt.base = 0;
+	s->idt.limit = 0;
+	s->cr0 = X86_CR0_PE | X86_CR0_ET;
+	s->cr4 = 0;
+	s->efer = 0;
+	if (long64) {
+		s->cr3 = BOOT_PML4_ADDR;
+		s->cr4 |= X86_CR4_PAE;
+		s->cr0 |= X86_CR0_PG;
+		s->efer |= EFER_LME | EFER_LMA;
+	}
+}
+
+int vcpu__setup_boot_regs(struct kvm_vcpu *vcpu, const struct boot_entry *entry, char *err, size_t errlen)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = {
+		.rflags = 0x2,	/* bit 1 is reserved and always set */
+		.rip = entry->rip,
+		.rsi = entry->rsi,
+		.rax = entry->eax,
+		.rbx = entry->ebx,
+	};
+
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
+		return set_err(err, errlen, errno, "KVM_GET_SREGS failed: %s", strerror(errno));
+	set_entry_sregs(&sregs, entry);
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0)
+		return set_err(err, errlen, errno, "KVM_SET_SREGS failed: %s", strerror(errno));
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
+		return set_err(err, errlen, errno, "KVM_SET_REGS failed: %s", strerror(errno));
+	return 0;
+}
+
+int vcpu__run(struct kvm_vcpu *vcpu)
+{
+	return ioctl(vcpu->fd, KVM_RUN, 0) < 0 ? -errno : 0;
+}
+
+static void dump_segment(FILE *out, const char *name, const struct kvm_segment *s)
+{
+	fprintf(out, "  %-3s sel=%04x base=%016llx limit=%08x type=%x dpl=%u p=%u l=%u db=%u\n",
+		name, s->selector, (unsigned long long)s->base, s->limit, s->type, s->dpl,
+		s->present, s->l, s->db);
+}
+
+void vcpu__dump_regs(struct kvm_vcpu *vcpu, FILE *out)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	fprintf(out, "vCPU %u registers:\n", vcpu->index);
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) == 0) {
+		fprintf(out, "  rip=%016llx rsp=%016llx rflags=%016llx\n", r.rip, r.rsp, r.rflags);
+		fprintf(out, "  rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n", r.rax, r.rbx,
+			r.rcx, r.rdx);
+		fprintf(out, "  rsi=%016llx rdi=%016llx rbp=%016llx r8 =%016llx\n", r.rsi, r.rdi,
+			r.rbp, r.r8);
+	}
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &s) == 0) {
+		dump_segment(out, "cs", &s.cs);
+		dump_segment(out, "ss", &s.ss);
+		dump_segment(out, "ds", &s.ds);
+		fprintf(out, "  cr0=%016llx cr2=%016llx cr3=%016llx cr4=%016llx efer=%016llx\n",
+			s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+		fprintf(out, "  gdt=%016llx/%04x idt=%016llx/%04x\n", s.gdt.base, s.gdt.limit,
+			s.idt.base, s.idt.limit);
+	}
+}

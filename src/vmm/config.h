@@ -1,0 +1,28 @@
+/* What a VM is made of, as the user asked for it (from flags now, from the API later). */
+#ifndef NV_VMM_CONFIG_H
+#define NV_VMM_CONFIG_H
+
+#include "util/util.h"
+
+enum console_mode { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE };
+
+struct vm_config {
+	const char *name;
+	const char *kernel_path;
+	const char *initrd_path;	/* NULL: none */
+	const char *cmdline;
+	unsigned ncpus;
+	u64 memory_mib;
+	enum console_mode console;
+	const char *console_path;	/* CONSOLE_FILE */
+	bool nested;
+	const char *kvm_path;		/* /dev/kvm unless testing */
+};
+
+#define VM_DEFAULT_CPUS 1
+#define VM_DEFAULT_MEMORY_MIB 256
+#define VM_MAX_CPUS 255		/* xAPIC IDs and the MP table hold 8 bits */
+
+void vm_config__defaults(struct vm_config *cfg);
+
+#endif

@@ -1,0 +1,220 @@
+/*
+ * Running a machine: one thread per vCPU in KVM_RUN, and the calling thread as the event loop
+ * (console input, signals, stop requests). The event loop never sits in the vCPU fast path.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "vmm/exit.h"
+#include "vmm/machine.h"
+
+#define KICK_SIGNAL SIGUSR1
+#define INPUT_RETRY_MS 10	/* how soon to offer held-back input to a full UART again */
+
+static bool stop_requested(struct machine *m)
+{
+	return __atomic_load_n(&m->stop_reason, __ATOMIC_SEQ_CST) != STOP_NONE;
+}
+
+static void vcpu_loop(struct machine *m, struct kvm_vcpu *vcpu)
+{
+	struct exit_context ctx = { .pio = &m->pio, .mmio = &m->mmio, .control = &m->control,
+				    .vcpu_index = vcpu->index };
+
+	while (!stop_requested(m)) {
+		int ret = vcpu__run(vcpu);
+		enum exit_action action;
+
+		if (ret == -EINTR || ret == -EAGAIN)
+			continue;
+		if (ret < 0) {
+			pr_err("KVM_RUN on vCPU %u failed: %s", vcpu->index, strerror(-ret));
+			vcpu__dump_regs(vcpu, stderr);
+			vm_control__stop(&m->control, STOP_VMM_ERROR, EXIT_VMM_ERROR);
+			return;
+		}
+		action = vcpu_exit__handle(&ctx, vcpu->run, vcpu->run_size);
+		if (action == EXIT_ACTION_CRASH)
+			vcpu__dump_regs(vcpu, stderr);
+		if (action != EXIT_ACTION_CONTINUE)
+			return;
+	}
+}
+
+struct vcpu_start {
+	struct machine *m;
+	unsigned index;
+};
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu_start *start = arg;
+	sigset_t kick;
+
+	sigemptyset(&kick);
+	sigaddset(&kick, KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	vcpu_loop(start->m, &start->m->vcpus[start->index]);
+	return NULL;
+}
+
+static void kick_handler(int sig)
+{
+	/* Nothing: the signal only makes KVM_RUN return -EINTR. */
+}
+
+/* immediate_exit closes the race where the kick lands just before KVM_RUN is entered. */
+static void kick_vcpus(struct machine *m)
+{
+	for (unsigned i = 0; i < m->nthreads; i++) {
+		__atomic_store_n(&m->vcpus[i].run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		pthread_kill(m->threads[i], KICK_SIGNAL);
+	}
+}
+
+static int block_signals(sigset_t *handled)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+
+	sigaction(KICK_SIGNAL, &sa, NULL);
+	sigemptyset(handled);
+	sigaddset(handled, SIGINT);
+	sigaddset(handled, SIGTERM);
+	sigaddset(handled, SIGHUP);
+	sigaddset(handled, KICK_SIGNAL);
+	/* Threads inherit this mask; vCPU threads unblock only the kick. */
+	if (pthread_sigmask(SIG_BLOCK, handled, NULL))
+		return -1;
+	sigdelset(handled, KICK_SIGNAL);
+	return signalfd(-1, handled, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int start_vcpus(struct machine *m, struct vcpu_start *starts)
+{
+	for (unsigned i = 0; i < m->cfg.ncpus; i++) {
+		int ret;
+
+		starts[i] = (struct vcpu_start){ .m = m, .index = i };
+		ret = pthread_create(&m->threads[i], NULL, vcpu_thread, &starts[i]);
+		if (ret) {
+			pr_err("cannot start vCPU %u thread: %s", i, strerror(ret));
+			return -ret;
+		}
+		m->nthreads++;
+	}
+	return 0;
+}
+
+struct input_state {
+	u8 held[4096];		/* read from the console, not yet taken by the UART */
+	size_t held_len;
+	bool eof;
+};
+
+static void offer_held_input(struct machine *m, struct input_state *in)
+{
+	size_t took;
+
+	if (!in->held_len)
+		return;
+	took = machine_devices__console_input(m, in->held, in->held_len);
+	memmove(in->held, in->held + took, in->held_len - took);
+	in->held_len -= took;
+}
+
+static void read_console(struct machine *m, struct input_state *in)
+{
+	u8 raw[sizeof(in->held) - 1];
+	bool quit;
+	ssize_t n = read(m->console.in_fd, raw, sizeof(raw));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		in->eof = true;	/* stdin closed: the guest keeps running without input */
+		return;
+	}
+	in->held_len = console__filter_input(&m->console, raw, n, in->held, &quit);
+	if (quit)
+		vm_control__stop(&m->control, STOP_CONSOLE_QUIT, EXIT_SIGNAL_BASE + SIGINT);
+	offer_held_input(m, in);
+}
+
+static void handle_signal(struct machine *m, int sfd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	pr_info("stopping on signal %u", si.ssi_signo);
+	vm_control__stop(&m->control, STOP_SIGNAL, EXIT_SIGNAL_BASE + (int)si.ssi_signo);
+}
+
+static void event_loop(struct machine *m, int sfd)
+{
+	struct input_state in = { .held_len = 0 };
+
+	while (!stop_requested(m)) {
+		bool want_input = m->console.in_fd >= 0 && !in.eof && !in.held_len;
+		struct pollfd fds[3] = {
+			{ .fd = m->stop_fd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = want_input ? m->console.in_fd : -1, .events = POLLIN },
+		};
+		int ret = poll(fds, 3, in.held_len ? INPUT_RETRY_MS : -1);
+
+		if (ret < 0 && errno != EINTR) {
+			pr_err("poll: %s", strerror(errno));
+			vm_control__stop(&m->control, STOP_VMM_ERROR, EXIT_VMM_ERROR);
+			break;
+		}
+		if (fds[1].revents)
+			handle_signal(m, sfd);
+		if (fds[2].revents)
+			read_console(m, &in);
+		else
+			offer_held_input(m, &in);
+	}
+}
+
+static void report_stop(struct machine *m)
+{
+	switch (m->stop_reason) {
+	case STOP_REBOOT:
+		pr_warn("guest requested a reboot; exiting with status %d", m->exit_code);
+		break;
+	case STOP_GUEST_CRASH:
+		pr_err("guest crashed; exiting with status %d", m->exit_code);
+		break;
+	default:
+		break;
+	}
+}
+
+int machine__run(struct machine *m)
+{
+	struct vcpu_start starts[VM_MAX_CPUS];
+	sigset_t handled;
+	int sfd = block_signals(&handled);
+
+	if (sfd < 0) {
+		pr_err("cannot set up signal handling: %s", strerror(errno));
+		return EXIT_VMM_ERROR;
+	}
+	if (start_vcpus(m, starts) == 0)
+		event_loop(m, sfd);
+	else
+		vm_control__stop(&m->control, STOP_VMM_ERROR, EXIT_VMM_ERROR);
+	kick_vcpus(m);
+	for (unsigned i = 0; i < m->nthreads; i++)
+		pthread_join(m->threads[i], NULL);
+	m->nthreads = 0;
+	close(sfd);
+	report_stop(m);
+	return m->exit_code;
+}

@@ -1,0 +1,42 @@
+# TAP helpers for the shell-driven test tiers (kvm, simhost). Source it, call the helpers,
+# end with tap_done. Each test prints "ok N - name", "not ok N - name" or "... # SKIP why".
+# shellcheck shell=bash
+
+TAP_N=0
+TAP_FAILED=0
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NESTVISOR="$ROOT/build/nestvisor"
+TESTGUEST="$ROOT/build/testguest"
+TMP=$(mktemp -d /tmp/nestvisor-test.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1"; }
+not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); echo "not ok $TAP_N - $1"; }
+skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
+diag() { sed 's/^/# /' "$@"; }
+
+# check NAME CONDITION-COMMAND...: ok if the command succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+tap_done() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+}
+
+# Why the local /dev/kvm cannot be used, or nothing when it can.
+kvm_unusable_reason() {
+	[ -e /dev/kvm ] || { echo "no /dev/kvm on this machine"; return; }
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "/dev/kvm is not accessible to $(id -un)"; return; }
+}
+
+# Runs nestvisor with a timeout; stdout+stderr in $TMP/out, status in $RC.
+run_nv() {
+	local t=$1
+	shift
+	timeout -k 5 "$t" "$NESTVISOR" run "$@" >"$TMP/out" 2>&1 </dev/null
+	RC=$?
+}
