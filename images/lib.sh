@@ -1,0 +1,60 @@
+# Shared helpers for the image builders and tools/simhost (sourced by bash scripts).
+# Finds the Debian kernel to use and hashes build inputs for caching.
+# shellcheck shell=bash
+
+NV_BOOT_DIR=${NV_BOOT_DIR:-/boot}
+NV_MODULES_DIR=${NV_MODULES_DIR:-/lib/modules}
+
+nv_die() {
+	echo "${0##*/}: $*" >&2
+	exit 1
+}
+
+# The newest installed kernel version that has both modules and a bootable image.
+# NV_KVER in the environment overrides it (it must still be complete).
+nv_find_kver() {
+	local v
+	if [ -n "${NV_KVER:-}" ]; then
+		if [ ! -f "$NV_BOOT_DIR/vmlinuz-$NV_KVER" ] || [ ! -f "$NV_MODULES_DIR/$NV_KVER/modules.dep" ]; then
+			nv_die "NV_KVER=$NV_KVER: no $NV_BOOT_DIR/vmlinuz-$NV_KVER or $NV_MODULES_DIR/$NV_KVER/modules.dep"
+		fi
+		echo "$NV_KVER"
+		return 0
+	fi
+	for v in $(find "$NV_MODULES_DIR" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -rV); do
+		if [ -f "$NV_BOOT_DIR/vmlinuz-$v" ] && [ -f "$NV_MODULES_DIR/$v/modules.dep" ]; then
+			echo "$v"
+			return 0
+		fi
+	done
+	nv_die "no kernel found: need $NV_MODULES_DIR/VERSION/modules.dep and $NV_BOOT_DIR/vmlinuz-VERSION (apt-get install linux-image-amd64)"
+}
+
+# Prints one sha256 covering a file's or a directory tree's contents, names, types,
+# modes and symlink targets (not times or owners, which do not reach the archive).
+nv_hash_path() {
+	local p=$1
+	if [ -d "$p" ]; then
+		(
+			cd "$p" || exit 1
+			find . -printf '%p\t%y\t%m\t%l\n' | LC_ALL=C sort
+			find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
+		) | sha256sum | cut -d' ' -f1
+	elif [ -e "$p" ]; then
+		{ stat -L -c '%a' "$p"; sha256sum <"$p"; } | sha256sum | cut -d' ' -f1
+	else
+		nv_die "$p: no such file or directory"
+	fi
+}
+
+# Runs "$@" while holding an exclusive lock on file $1 (created if needed), so that
+# parallel builds of one output wait for each other instead of racing.
+nv_with_lock() {
+	local lock=$1
+	shift
+	mkdir -p "$(dirname "$lock")"
+	(
+		flock 9 || exit 1
+		"$@"
+	) 9>"$lock"
+}
