@@ -27,6 +27,7 @@
 #define BOOT_CMDLINE_MAX	0x00010000ULL	/* 64 KiB; the kernel's own limit may be lower */
 #define BOOT_EBDA_START		0x0009fc00ULL	/* reserved from here to 1 MiB */
 #define BOOT_MPTABLE_ADDR	0x0009fc00ULL	/* MP floating pointer + config table */
+#define BOOT_MPTABLE_MAX	(BOOT_BIOS_START - BOOT_MPTABLE_ADDR)	/* may run past 640 KiB */
 #define BOOT_BIOS_START		0x000e0000ULL
 #define BOOT_ACPI_ADDR		0x000e0000ULL	/* RSDP, then XSDT, FADT, MADT, DSDT */
 #define BOOT_ACPI_MAX		0x00010000ULL
