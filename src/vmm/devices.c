@@ -66,6 +66,16 @@ static void exit_acpi_pm(struct machine *m)
 	acpi_pm__exit(&m->devices.acpi_pm);
 }
 
+static int init_pci(struct machine *m)
+{
+	return pci__init(&m->devices.pci, &m->pio);
+}
+
+static void exit_pci(struct machine *m)
+{
+	pci__exit(&m->devices.pci);
+}
+
 static const struct device_step {
 	const char *name;
 	int (*init)(struct machine *m);
@@ -76,6 +86,7 @@ static const struct device_step {
 	{ "CMOS RTC", init_rtc, exit_rtc },
 	{ "debug-exit", init_debug_exit, exit_debug_exit },
 	{ "ACPI PM", init_acpi_pm, exit_acpi_pm },
+	{ "PCI host bridge", init_pci, exit_pci },
 };
 
 int machine_devices__init(struct machine *m, char *err, size_t errlen)

@@ -5,6 +5,7 @@
 #include "devices/acpi_pm.h"
 #include "devices/debug_exit.h"
 #include "devices/i8042.h"
+#include "devices/pci.h"
 #include "devices/rtc.h"
 #include "devices/serial.h"
 #include "util/util.h"
@@ -18,6 +19,7 @@ struct machine_devices {
 	struct rtc rtc;
 	struct debug_exit debug_exit;
 	struct acpi_pm acpi_pm;
+	struct pci_bus pci;
 	unsigned ninit;			/* devices set up, for unwinding */
 };
 
