@@ -6,6 +6,7 @@
 #ifndef NV_BOOT_BOOT_H
 #define NV_BOOT_BOOT_H
 
+#include "boot/layout.h"
 #include "kvm/memory.h"
 #include "util/util.h"
 
@@ -44,30 +45,23 @@ struct boot_entry {
 #define BOOT_MAX_CPUS		255
 
 /*
- * What the vCPU must look like at the entry, matching the GDT written at BOOT_GDT_ADDR.
- * Descriptors are flat (base 0, limit 4 GiB, 4 KiB granularity), DPL 0, accessed bit set.
+ * What the vCPU must look like at the entry, matching the GDT written at BOOT_GDT_ADDR
+ * (selectors and BOOT_GDT_LIMIT are in layout.h). Descriptors are flat (base 0, limit
+ * 4 GiB, 4 KiB granularity), DPL 0, accessed bit set; DS, ES, FS, GS and SS all take the
+ * data segment; interrupts off. Each mode's GDT has four 8-byte slots:
  *
- * ENTRY_LONG64 (Linux 64-bit boot protocol: CS = __BOOT_CS, DS/ES/SS = __BOOT_DS):
- *	GDT 0x00 null, 0x08 null, 0x10 code64 0x00af9b000000ffff, 0x18 data 0x00cf93000000ffff,
- *	0x20 TSS (16-byte system descriptor: busy 64-bit TSS, base 0, limit 0x67)
+ * ENTRY_LONG64 (Linux 64-bit boot protocol: __BOOT_CS 0x10, __BOOT_DS 0x18):
+ *	0x00 null, 0x08 null, 0x10 code64 BOOT_GDT_CODE64, 0x18 data BOOT_GDT_DATA;
  *	CR0 = PE | ET | PG, CR3 = BOOT_PML4_ADDR, CR4 = PAE, EFER = LME | LMA,
- *	identity map of the first 4 GiB with 2 MiB pages; interrupts off.
+ *	the first 4 GiB identity-mapped with 2 MiB pages.
  * ENTRY_PROTECTED32 (PVH and multiboot: flat 32-bit, paging off):
- *	GDT 0x00 null, 0x08 code32 0x00cf9b000000ffff, 0x10 data 0x00cf93000000ffff,
- *	0x18 TSS (busy 32-bit TSS, base 0, limit 0x67)
- *	CR0 = PE | ET, CR3 = CR4 = EFER = 0; interrupts off.
- * DS, ES, FS, GS and SS all take the data segment. LDTR is unusable (selector 0).
+ *	0x00 null, 0x08 code32 BOOT_GDT_CODE32, 0x10 data BOOT_GDT_DATA, 0x18 null;
+ *	CR0 = PE | ET, CR3 = CR4 = EFER = 0.
+ * TR is not in the GDT: the kernels we boot load their own before they need one.
  */
-#define BOOT64_CS_SELECTOR	0x10
-#define BOOT64_DS_SELECTOR	0x18
-#define BOOT64_TSS_SELECTOR	0x20
-#define BOOT32_CS_SELECTOR	0x08
-#define BOOT32_DS_SELECTOR	0x10
-#define BOOT32_TSS_SELECTOR	0x18
-
-#define BOOT_GDT_CODE64		0x00af9b000000ffffULL
-#define BOOT_GDT_CODE32		0x00cf9b000000ffffULL
-#define BOOT_GDT_DATA		0x00cf93000000ffffULL
+#define BOOT_GDT_CODE64		0x00af9b000000ffffULL	/* type 0xb, S, P, L, G */
+#define BOOT_GDT_CODE32		0x00cf9b000000ffffULL	/* type 0xb, S, P, D, G */
+#define BOOT_GDT_DATA		0x00cf93000000ffffULL	/* type 0x3, S, P, B, G */
 
 #define BOOT_CR0_PE		(1ULL << 0)
 #define BOOT_CR0_ET		(1ULL << 4)
@@ -81,20 +75,19 @@ struct boot_segment {
 	u64 base;
 	u32 limit;
 	u16 selector;
-	u8 type;	/* 0xb code exec/read accessed, 0x3 data read/write accessed, 0xb busy TSS */
+	u8 type;	/* 0xb: code, execute/read, accessed; 0x3: data, read/write, accessed */
 	u8 present, dpl, db, s, l, g;
 };
 
 struct boot_cpu_setup {
 	struct boot_segment cs;
 	struct boot_segment ds;		/* also ES, FS, GS, SS */
-	struct boot_segment tr;
 	u64 gdt_base;
 	u16 gdt_limit;
 	u64 cr0, cr3, cr4, efer;
 };
 
-/* The segment and control register values for mode, matching the tables boot__load wrote. */
+/* The segment and control register values for mode; boot__load encodes its GDT from them. */
 void boot__cpu_setup(enum cpu_entry_mode mode, struct boot_cpu_setup *setup);
 
 const char *boot__protocol_name(enum boot_protocol protocol);

@@ -101,7 +101,7 @@ static int kernel_area_end(struct boot_ctx *ctx, const struct bzimage *bz, u64 *
 	}
 	if (start >= ctx->low_end || h->init_size > ctx->low_end - start)
 		return boot_err(ctx, ENOMEM,
-				"kernel needs %llu MiB (init_size) at 0x%llx but guest RAM below the PCI hole ends at %llu MiB",
+				"kernel does not fit: it needs %llu MiB (init_size) from 0x%llx but guest RAM below the PCI hole ends at %llu MiB",
 				(unsigned long long)(h->init_size / MiB), (unsigned long long)start,
 				(unsigned long long)(ctx->low_end / MiB));
 	*end = max_u64(BOOT_HIGH_START + bz->pm_size, start + h->init_size);

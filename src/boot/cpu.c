@@ -13,15 +13,16 @@
 #define PTE_WRITE	(1ULL << 1)
 #define PTE_LARGE	(1ULL << 7)
 #define LARGE_PAGE	(2ULL * MiB)
-#define TSS_LIMIT	0x67		/* the minimal 104-byte TSS */
 #define TYPE_CODE	0xb		/* execute/read, accessed */
 #define TYPE_DATA	0x3		/* read/write, accessed */
-#define TYPE_BUSY_TSS	0xb
-#define GDT_SLOTS	6
+#define GDT_SLOTS	((BOOT_GDT_LIMIT + 1) / 8)
 
 _Static_assert(BOOT_PD_ADDR + (BOOT_IDENTITY_MAP_SIZE / GiB) * PAGE_SIZE <= BOOT_CMDLINE_ADDR,
 	       "page directories fit below the command line");
 _Static_assert(BOOT_GDT_ADDR + GDT_SLOTS * 8 <= BOOT_INFO_ADDR, "GDT fits below the info page");
+_Static_assert(BOOT_CS_LONG64 / 8 < GDT_SLOTS && BOOT_DS_LONG64 / 8 < GDT_SLOTS &&
+	       BOOT_CS_PROT32 / 8 < GDT_SLOTS && BOOT_DS_PROT32 / 8 < GDT_SLOTS,
+	       "the selectors fit the GDT");
 
 static struct boot_segment flat(u16 selector, u8 type, bool code64)
 {
@@ -31,31 +32,21 @@ static struct boot_segment flat(u16 selector, u8 type, bool code64)
 	};
 }
 
-static struct boot_segment tss(u16 selector)
-{
-	return (struct boot_segment){
-		.limit = TSS_LIMIT, .selector = selector, .type = TYPE_BUSY_TSS, .present = 1,
-	};
-}
-
 void boot__cpu_setup(enum cpu_entry_mode mode, struct boot_cpu_setup *setup)
 {
 	memset(setup, 0, sizeof(*setup));
 	setup->gdt_base = BOOT_GDT_ADDR;
+	setup->gdt_limit = BOOT_GDT_LIMIT;
 	if (mode == ENTRY_LONG64) {
-		setup->cs = flat(BOOT64_CS_SELECTOR, TYPE_CODE, true);
-		setup->ds = flat(BOOT64_DS_SELECTOR, TYPE_DATA, false);
-		setup->tr = tss(BOOT64_TSS_SELECTOR);
-		setup->gdt_limit = BOOT64_TSS_SELECTOR + 16 - 1;
+		setup->cs = flat(BOOT_CS_LONG64, TYPE_CODE, true);
+		setup->ds = flat(BOOT_DS_LONG64, TYPE_DATA, false);
 		setup->cr0 = BOOT_CR0_PE | BOOT_CR0_ET | BOOT_CR0_PG;
 		setup->cr3 = BOOT_PML4_ADDR;
 		setup->cr4 = BOOT_CR4_PAE;
 		setup->efer = BOOT_EFER_LME | BOOT_EFER_LMA;
 	} else {
-		setup->cs = flat(BOOT32_CS_SELECTOR, TYPE_CODE, false);
-		setup->ds = flat(BOOT32_DS_SELECTOR, TYPE_DATA, false);
-		setup->tr = tss(BOOT32_TSS_SELECTOR);
-		setup->gdt_limit = BOOT32_TSS_SELECTOR + 8 - 1;
+		setup->cs = flat(BOOT_CS_PROT32, TYPE_CODE, false);
+		setup->ds = flat(BOOT_DS_PROT32, TYPE_DATA, false);
 		setup->cr0 = BOOT_CR0_PE | BOOT_CR0_ET;
 	}
 }
@@ -78,10 +69,6 @@ static int write_gdt(struct boot_ctx *ctx, enum cpu_entry_mode mode)
 	boot__cpu_setup(mode, &setup);
 	gdt[setup.cs.selector / 8] = encode(&setup.cs);
 	gdt[setup.ds.selector / 8] = encode(&setup.ds);
-	gdt[setup.tr.selector / 8] = encode(&setup.tr);
-	/* A long-mode system descriptor takes two slots; the second holds base bits 63:32. */
-	if (mode == ENTRY_LONG64)
-		gdt[setup.tr.selector / 8 + 1] = setup.tr.base >> 32;
 	if (guest_memory__write(ctx->mem, BOOT_GDT_ADDR, gdt, sizeof(gdt)))
 		return boot_err(ctx, ENOMEM, "no guest RAM for the boot GDT");
 	return 0;
