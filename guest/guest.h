@@ -35,7 +35,7 @@ enum exit_code {
 
 #define DEBUG_EXIT_PORT 0xf4
 
-/* Port I/O works in ring 3 because the entry code sets RFLAGS.IOPL = 3. */
+/* Port I/O works in ring 3: RFLAGS.IOPL = 3 and an all-zero TSS I/O bitmap (x86.h). */
 static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }

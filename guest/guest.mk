@@ -38,12 +38,13 @@ $(BUILD)/testguest: $(GUEST_OBJS) guest/guest.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_OBJS) -lgcc
 
-# Multiboot variant: the header object goes first, then ELF64 -> ELF32 (all below 4 GiB).
+# Multiboot variant: the header object goes first, then ELF64 -> ELF32 (all below 4 GiB),
+# without the PVH note so that loaders which prefer PVH really take the multiboot path.
 $(GUEST_BUILD)/testguest-mb.elf64: $(GUEST_BUILD)/multiboot.o $(GUEST_OBJS) guest/guest.ld
 	$(Q)$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_BUILD)/multiboot.o $(GUEST_OBJS) -lgcc
 
 $(BUILD)/testguest.mb: $(GUEST_BUILD)/testguest-mb.elf64
 	@$(if $(Q),echo "  OBJCOPY $@")
-	$(Q)$(GUEST_OBJCOPY) -O elf32-i386 $< $@
+	$(Q)$(GUEST_OBJCOPY) -O elf32-i386 --remove-section=.note.Xen $< $@
 
 all: $(BUILD)/testguest.mb

@@ -53,14 +53,14 @@ pdpt:
 	.quad pd + 0x3000 + (PTE_P | PTE_RW | PTE_US)
 	.fill 508, 8, 0
 pd:
-	.set i, 0
+	.set pd_index, 0
 	.rept 2048
-	.if i >= 2032
-	.quad (i << 21) | (PTE_P | PTE_RW | PTE_US | PTE_PS | PTE_PWT | PTE_PCD)
+	.if pd_index >= 2032
+	.quad (pd_index << 21) | (PTE_P | PTE_RW | PTE_US | PTE_PS | PTE_PWT | PTE_PCD)
 	.else
-	.quad (i << 21) | (PTE_P | PTE_RW | PTE_US | PTE_PS)
+	.quad (pd_index << 21) | (PTE_P | PTE_RW | PTE_US | PTE_PS)
 	.endif
-	.set i, i + 1
+	.set pd_index, pd_index + 1
 	.endr
 
 /* Not cleared by ring 3's bss zeroing: the IDT is filled before ring 3 starts. */
