@@ -1,5 +1,6 @@
 /* VM-level ioctls. Every failure names the ioctl, since software KVM backends refuse odd ones. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -58,6 +59,45 @@ int vm__set_memory(struct kvm_vm *vm, const struct guest_memory *mem, char *err,
 	return 0;
 }
 
+#define PC_ISA_IRQS 16
+#define PC_IOAPIC_PINS 24
+
+static void add_route(struct kvm_irq_routing *r, u32 gsi, u32 chip, u32 pin)
+{
+	struct kvm_irq_routing_entry *e = &r->entries[r->nr++];
+
+	*e = (struct kvm_irq_routing_entry){ .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP };
+	e->u.irqchip.irqchip = chip;
+	e->u.irqchip.pin = pin;
+}
+
+/*
+ * KVM's default routing sends GSI 0 (the PIT) to IOAPIC pin 0, but PCs wire it to pin 2 and
+ * our MADT and MP table say so (IRQ0 -> GSI 2 override). Without this Linux gets no timer
+ * ticks once it switches to the IOAPIC. ISA IRQs also reach the 8259s, for early boot.
+ */
+static int set_pc_irq_routing(struct kvm_vm *vm, char *err, size_t errlen)
+{
+	struct kvm_irq_routing *r;
+	int ret = 0;
+
+	r = calloc(1, sizeof(*r) + 2 * PC_IOAPIC_PINS * sizeof(r->entries[0]));
+	if (!r)
+		return set_err(err, errlen, ENOMEM, "out of memory");
+	for (u32 irq = 0; irq < PC_ISA_IRQS; irq++)
+		if (irq != 2)	/* the cascade */
+			add_route(r, irq, irq < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+				  irq % 8);
+	add_route(r, 0, KVM_IRQCHIP_IOAPIC, 2);
+	for (u32 pin = 1; pin < PC_IOAPIC_PINS; pin++)
+		if (pin != 2)
+			add_route(r, pin, KVM_IRQCHIP_IOAPIC, pin);
+	if (ioctl(vm->fd, KVM_SET_GSI_ROUTING, r) < 0)
+		ret = set_err(err, errlen, errno, "KVM_SET_GSI_ROUTING failed: %s", strerror(errno));
+	free(r);
+	return ret;
+}
+
 int vm__create_irqchip(struct kvm_vm *vm, char *err, size_t errlen)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -72,7 +112,7 @@ int vm__create_irqchip(struct kvm_vm *vm, char *err, size_t errlen)
 		return set_err(err, errlen, errno, "KVM_CREATE_IRQCHIP failed: %s", strerror(errno));
 	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
 		return set_err(err, errlen, errno, "KVM_CREATE_PIT2 failed: %s", strerror(errno));
-	return 0;
+	return set_pc_irq_routing(vm, err, errlen);
 }
 
 int vm__irq_line(struct kvm_vm *vm, unsigned irq, int level)
