@@ -1,4 +1,6 @@
 /* Unit tests for the 16550A UART through the bus, with fake IRQ sink and output. */
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include "boot/layout.h"
@@ -26,6 +28,7 @@ struct fake_out {
 	struct serial_output out;
 	u8 buf[8192];
 	size_t len;
+	size_t total;		/* bytes written, also past the end of buf */
 	unsigned rx_ready_calls;
 };
 
@@ -33,6 +36,7 @@ static void fake_write(struct serial_output *out, const u8 *buf, size_t len)
 {
 	struct fake_out *f = container_of(out, struct fake_out, out);
 
+	f->total += len;
 	for (size_t i = 0; i < len && f->len < sizeof(f->buf); i++)
 		f->buf[f->len++] = buf[i];
 }
@@ -381,6 +385,77 @@ static void test_hostile(void)
 	teardown();
 }
 
+#define STRESS_BYTES 100000
+
+/* The event-loop thread: feeds a known sequence, retrying what the UART did not take. */
+static void *stress_feeder(void *arg)
+{
+	u8 chunk[256];
+	size_t sent = 0;
+
+	while (sent < STRESS_BYTES) {
+		size_t n = min_u64(sizeof(chunk), STRESS_BYTES - sent);
+
+		for (size_t i = 0; i < n; i++)
+			chunk[i] = (sent + i) % 251;
+		n = serial__receive(&uart, chunk, n);
+		sent += n;
+		if (!n)
+			sched_yield();
+	}
+	return arg;
+}
+
+/* A vCPU running the driver's receive loop: LSR.DR, then RBR; everything in order. */
+static void *stress_reader(void *arg)
+{
+	size_t got = 0, *errors = arg;
+
+	while (got < STRESS_BYTES) {
+		if (!(inb(5) & 0x01)) {
+			sched_yield();
+			continue;
+		}
+		if (inb(0) != got % 251)
+			(*errors)++;
+		got++;
+	}
+	return NULL;
+}
+
+/* Another vCPU transmitting and fiddling with interrupt enables at the same time. */
+static void *stress_writer(void *arg)
+{
+	for (int i = 0; i < STRESS_BYTES; i++) {
+		outb(0, 'a' + i % 26);
+		outb(1, i & 0x0f);
+		inb(2);
+		outb(7, i);
+	}
+	return arg;
+}
+
+static void test_threads(void)
+{
+	pthread_t feeder, reader, writer;
+	size_t errors = 0;
+
+	setup();
+	outb(2, 0xc1);
+	outb(4, 0x0b);
+	pthread_create(&feeder, NULL, stress_feeder, NULL);
+	pthread_create(&reader, NULL, stress_reader, &errors);
+	pthread_create(&writer, NULL, stress_writer, NULL);
+	pthread_join(feeder, NULL);
+	pthread_join(reader, NULL);
+	pthread_join(writer, NULL);
+	CHECK_EQ(errors, 0);
+	CHECK_EQ(out.total, STRESS_BYTES);
+	CHECK_EQ(uart.fifo_count + uart.in_count, 0);
+	CHECK_EQ(irq.level[IRQ], uart.irq_level);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_transmit);
@@ -395,5 +470,6 @@ int main(void)
 	RUN(test_input_flow_control);
 	RUN(test_wide_access);
 	RUN(test_hostile);
+	RUN(test_threads);
 	return tap_done();
 }
