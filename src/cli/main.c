@@ -25,6 +25,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	log__init_from_env();
 	if (argc < 2) {
 		usage(stderr);
 		return 1;

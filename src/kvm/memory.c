@@ -1,6 +1,8 @@
 /* Guest RAM mapping and bounds-checked guest-physical to host translation. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "kvm/memory.h"
@@ -92,4 +94,22 @@ int guest_memory__read(const struct guest_memory *mem, u64 gpa, void *dst, u64 l
 		return -EFAULT;
 	memcpy(dst, src, len);
 	return 0;
+}
+
+u64 guest_memory__resident_bytes(const struct guest_memory *mem)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	u64 pages = (mem->size + page - 1) / page, resident = 0;
+	unsigned char *vec;
+
+	if (!mem->mapped || page <= 0)
+		return 0;
+	vec = malloc(pages);
+	if (!vec)
+		return 0;
+	if (mincore(mem->host, mem->size, vec) == 0)
+		for (u64 i = 0; i < pages; i++)
+			resident += vec[i] & 1;
+	free(vec);
+	return resident * page;
 }

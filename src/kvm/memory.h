@@ -36,6 +36,8 @@ void guest_memory__exit(struct guest_memory *mem);
 void *guest_memory__ptr(const struct guest_memory *mem, u64 gpa, u64 len);
 /* End of RAM below the PCI hole (exclusive). */
 u64 guest_memory__low_end(const struct guest_memory *mem);
+/* Bytes of guest RAM the host has backed with pages (touched by guest or VMM); 0 on error. */
+u64 guest_memory__resident_bytes(const struct guest_memory *mem);
 /* Copies into guest memory; -EFAULT if the range is not RAM. */
 int guest_memory__write(const struct guest_memory *mem, u64 gpa, const void *src, u64 len) __must_check;
 int guest_memory__read(const struct guest_memory *mem, u64 gpa, void *dst, u64 len) __must_check;

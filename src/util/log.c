@@ -23,6 +23,15 @@ static void vlog(enum log_level level, const char *fmt, va_list ap)
 	fprintf(stderr, "nestvisor: %s: %s\n", level_names[level], line);
 }
 
+void log__init_from_env(void)
+{
+	const char *want = getenv("NESTVISOR_LOG");
+
+	for (size_t i = 0; want && i < ARRAY_SIZE(level_names); i++)
+		if (!strcmp(want, level_names[i]))
+			log_level = (enum log_level)i;
+}
+
 void log_printf(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;

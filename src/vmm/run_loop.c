@@ -216,5 +216,7 @@ int machine__run(struct machine *m)
 	m->nthreads = 0;
 	close(sfd);
 	report_stop(m);
+	pr_info("guest RAM resident: %llu KiB",
+		(unsigned long long)(guest_memory__resident_bytes(&m->mem) / KiB));
 	return m->exit_code;
 }
