@@ -103,6 +103,7 @@ def _run(argv, env, timeout, tfile):
 	return {
 		"status": proc.returncode,
 		"first_line_ns": None if hello is None else hello - t0,
+		"last_line_ns": lines[-1][0] - t0 if lines else None,
 		"exit_ns": t_exit - t0,
 		"maxrss_kib": _read_rss(tfile) if tfile else None,
 		"guest_resident_kib": int(m.group(1)) if m else None,

@@ -8,8 +8,10 @@ import statistics
 ROWS = [
 	("boot", "first_line_ms", "boot: start to first serial line", "ms", 1, None),
 	("boot", "exit_ms", "boot: start to exit", "ms", 1, None),
+	("boot", "shutdown_ms", "boot: last serial line to exit", "ms", 1, None),
 	("boot_quiet", "first_line_ms", "boot, quiet guest: start to first line", "ms", 1, None),
 	("boot_quiet", "exit_ms", "boot, quiet guest: start to exit", "ms", 1, None),
+	("boot_quiet", "shutdown_ms", "boot, quiet guest: last line to exit", "ms", 1, None),
 	("mem256", "rss_mib", "default guest: peak RSS", "MiB", 2, None),
 	("mem256", "touched_mib", "default guest: guest RAM touched", "MiB", 2, "nestvisor"),
 	("mem256", "overhead_mib", "default guest: RSS minus touched", "MiB", 2, None),
