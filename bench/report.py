@@ -137,7 +137,10 @@ def _title(meta):
 def _version_lines(meta, peers):
 	m = meta["machine"]
 	lines = ["machine: %s, %d cores, kernel %s, THP %s, vmx/svm: %s" % (
-		m["cpu"], m["cores"], m["kernel"], m["thp"], m["vmx_svm"])]
+		m["cpu"], m["cores"], m["kernel"], m["thp"], m["vmx_svm"]),
+		"load average (1 min) at start / end: %.2f / %.2f" % (
+			m["loadavg_start"][0], m["loadavg_end"][0]),
+		"nestvisor tree: git %s" % meta["git"]]
 	for p in peers:
 		lines.append("%s: %s" % (p.name, p.skip_reason or "%s (%s)" % (p.version, p.origin)))
 	return lines
