@@ -11,6 +11,15 @@ nestvisor run $ARGS --cpus 2 --cmdline "console=ttyS0 quiet nv.script=hello" >/t
 echo "SCENARIO hello $?"
 show hello
 
+for kind in pvh elf64; do
+	kernel=/guest/vmlinux
+	[ $kind = elf64 ] && kernel=/guest/vmlinux-nopvh
+	NESTVISOR_LOG=info nestvisor run --kernel $kernel --initrd $INITRD --memory 512 --cpus 2 \
+		--cmdline "console=ttyS0 quiet nv.script=hello" >/tmp/$kind.out 2>&1
+	echo "SCENARIO $kind $?"
+	show $kind
+done
+
 before=$(date +%s)
 nestvisor run $ARGS --cpus 1 --cmdline "console=ttyS0 quiet nv.script=clock" >/tmp/clock.out 2>&1
 st=$?
