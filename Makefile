@@ -57,13 +57,13 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB)
 # The test guest has its own freestanding rules.
 -include guest/guest.mk
 
-test: all
+test: deps all
 	$(Q)tests/run-tests $(TIERS)
 
-run: all
+run: deps all
 	$(Q)tools/demo
 
-bench: all
+bench: deps all
 	$(Q)bench/run-all
 
 deps:
