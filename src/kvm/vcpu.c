@@ -6,16 +6,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "boot/layout.h"
 #include "kvm/vcpu.h"
 #include "util/log.h"
 
-#define X86_CR0_PE (1ULL << 0)
-#define X86_CR0_ET (1ULL << 4)
-#define X86_CR0_PG (1ULL << 31)
-#define X86_CR4_PAE (1ULL << 5)
-#define EFER_LME (1ULL << 8)
-#define EFER_LMA (1ULL << 10)
 
 int vcpu__create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, unsigned index, char *err, size_t errlen)
 {
@@ -141,44 +134,38 @@ int vcpu__setup_lapic(struct kvm_vcpu *vcpu, char *err, size_t errlen)
 	return 0;
 }
 
-static struct kvm_segment flat_segment(u16 selector, u8 type, bool code64)
+static struct kvm_segment to_kvm_segment(const struct boot_segment *b)
 {
 	return (struct kvm_segment){
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = selector,
-		.type = type,
-		.present = 1,
-		.dpl = 0,
-		.db = code64 ? 0 : 1,
-		.s = 1,
-		.l = code64 ? 1 : 0,
-		.g = 1,
+		.base = b->base,
+		.limit = b->limit,
+		.selector = b->selector,
+		.type = b->type,
+		.present = b->present,
+		.dpl = b->dpl,
+		.db = b->db,
+		.s = b->s,
+		.l = b->l,
+		.g = b->g,
 	};
 }
 
-/* Segments match the GDT the loader wrote: see boot.h for the selectors of each mode. */
+/* The hidden segment state must match the GDT the loader wrote: both come from boot__cpu_setup. */
 static void set_entry_sregs(struct kvm_sregs *s, const struct boot_entry *entry)
 {
-	bool long64 = entry->mode == ENTRY_LONG64;
-	u16 cs = long64 ? BOOT_CS_LONG64 : BOOT_CS_PROT32;
-	u16 ds = long64 ? BOOT_DS_LONG64 : BOOT_DS_PROT32;
+	struct boot_cpu_setup setup;
 
-	s->cs = flat_segment(cs, 0xb, long64);
-	s->ds = s->es = s->fs = s->gs = s->ss = flat_segment(ds, 0x3, false);
-	s->gdt.base = BOOT_GDT_ADDR;
-	s->gdt.limit = BOOT_GDT_LIMIT;
+	boot__cpu_setup(entry->mode, &setup);
+	s->cs = to_kvm_segment(&setup.cs);
+	s->ds = s->es = s->fs = s->gs = s->ss = to_kvm_segment(&setup.ds);
+	s->gdt.base = setup.gdt_base;
+	s->gdt.limit = setup.gdt_limit;
 	s->idt.base = 0;
 	s->idt.limit = 0;
-	s->cr0 = X86_CR0_PE | X86_CR0_ET;
-	s->cr4 = 0;
-	s->efer = 0;
-	if (long64) {
-		s->cr3 = BOOT_PML4_ADDR;
-		s->cr4 |= X86_CR4_PAE;
-		s->cr0 |= X86_CR0_PG;
-		s->efer |= EFER_LME | EFER_LMA;
-	}
+	s->cr0 = setup.cr0;
+	s->cr3 = setup.cr3;
+	s->cr4 = setup.cr4;
+	s->efer = setup.efer;
 }
 
 int vcpu__setup_boot_regs(struct kvm_vcpu *vcpu, const struct boot_entry *entry, char *err, size_t errlen)
