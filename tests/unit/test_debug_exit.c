@@ -2,24 +2,9 @@
 #include <stdlib.h>
 
 #include "boot/layout.h"
+#include "device_fakes.h"
 #include "devices/debug_exit.h"
 #include "tap.h"
-
-struct fake_ctl {
-	struct vm_control ctl;
-	unsigned calls;
-	enum stop_reason reason;
-	int code;
-};
-
-static void fake_stop(struct vm_control *ctl, enum stop_reason reason, int code)
-{
-	struct fake_ctl *f = container_of(ctl, struct fake_ctl, ctl);
-
-	f->calls++;
-	f->reason = reason;
-	f->code = code;
-}
 
 static struct bus bus;
 static struct fake_ctl ctl;
@@ -27,8 +12,7 @@ static struct debug_exit dbg;
 
 static void setup(void)
 {
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.ctl.request_stop = fake_stop;
+	fake_ctl_reset(&ctl);
 	bus__init(&bus, "pio");
 	if (debug_exit__init(&dbg, &bus, &ctl.ctl))
 		abort();
@@ -86,7 +70,6 @@ static void test_reads(void)
 
 static void test_hostile(void)
 {
-	static const u32 widths[] = { 1, 2, 4, 8 };
 	u64 state = 0xda942042e4dd58b5ULL;
 	unsigned writes = 0;
 
@@ -97,10 +80,8 @@ static void test_hostile(void)
 		u64 port;
 		bool is_write;
 
-		state ^= state << 13;
-		state ^= state >> 7;
-		state ^= state << 17;
-		len = widths[state & 3];
+		xorshift64(&state);
+		len = random_width(state);
 		port = DEBUG_EXIT_PORT - 2 + (state >> 8) % 8;
 		is_write = (state >> 16) & 1;
 		memcpy(data, &state, sizeof(data));

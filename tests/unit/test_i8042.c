@@ -2,41 +2,9 @@
 #include <stdlib.h>
 
 #include "boot/layout.h"
+#include "device_fakes.h"
 #include "devices/i8042.h"
 #include "tap.h"
-
-struct fake_irq {
-	struct irq_sink sink;
-	int level[32];
-	unsigned rises[32];
-};
-
-static void fake_set_level(struct irq_sink *sink, unsigned irq, int level)
-{
-	struct fake_irq *f = container_of(sink, struct fake_irq, sink);
-
-	if (irq >= 32)
-		return;
-	if (level && !f->level[irq])
-		f->rises[irq]++;
-	f->level[irq] = level;
-}
-
-struct fake_ctl {
-	struct vm_control ctl;
-	unsigned calls;
-	enum stop_reason reason;
-	int code;
-};
-
-static void fake_stop(struct vm_control *ctl, enum stop_reason reason, int code)
-{
-	struct fake_ctl *f = container_of(ctl, struct fake_ctl, ctl);
-
-	f->calls++;
-	f->reason = reason;
-	f->code = code;
-}
 
 static struct bus bus;
 static struct fake_irq irq;
@@ -45,10 +13,8 @@ static struct i8042 kbc;
 
 static void setup(void)
 {
-	memset(&irq, 0, sizeof(irq));
-	memset(&ctl, 0, sizeof(ctl));
-	irq.sink.set_level = fake_set_level;
-	ctl.ctl.request_stop = fake_stop;
+	fake_irq_reset(&irq);
+	fake_ctl_reset(&ctl);
 	bus__init(&bus, "pio");
 	if (i8042__init(&kbc, &bus, &irq.sink, &ctl.ctl))
 		abort();
@@ -225,29 +191,14 @@ static void test_output_port(void)
 	teardown();
 }
 
-static u64 rng_state = 0x2545f4914f6cdd1dULL;
-
-static u64 rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
 static void test_hostile(void)
 {
-	static const u32 widths[] = { 1, 2, 4, 8 };
+	u64 state = 0x2545f4914f6cdd1dULL;
 	unsigned bad = 0;
 
 	setup();
 	for (int i = 0; i < 300000; i++) {
-		u64 r = rnd();
-		u8 data[8];
-
-		for (int j = 0; j < 8; j++)
-			data[j] = rnd();
-		bus__access(&bus, 0x5c + (r >> 8) % 12, data, widths[r & 3], (r >> 20) & 1);
+		random_access(&bus, &state, 0x5c, 12);
 		if (kbc.queue_count > I8042_QUEUE_SIZE || kbc.queue_head >= I8042_QUEUE_SIZE)
 			bad++;
 		if (irq.level[I8042_KBD_IRQ] != kbc.kbd_level || irq.level[I8042_AUX_IRQ] != kbc.aux_level)

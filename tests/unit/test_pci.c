@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "boot/layout.h"
+#include "device_fakes.h"
 #include "devices/pci.h"
 #include "tap.h"
 
@@ -49,21 +50,6 @@ static void teardown(void)
 	pci__exit(&pci);
 }
 
-static void out(u16 port, u32 val, u32 len)
-{
-	u8 d[4] = { val, val >> 8, val >> 16, val >> 24 };
-
-	bus__access(&bus, port, d, len, true);
-}
-
-static u32 in(u16 port, u32 len)
-{
-	u8 d[4] = { 0, 0, 0, 0 };
-
-	bus__access(&bus, port, d, len, false);
-	return d[0] | d[1] << 8 | d[2] << 16 | (u32)d[3] << 24;
-}
-
 static u32 cfg_addr(unsigned bus_nr, unsigned slot, unsigned fn, unsigned reg)
 {
 	return 0x80000000u | bus_nr << 16 | slot << 11 | fn << 8 | (reg & 0xfc);
@@ -72,14 +58,14 @@ static u32 cfg_addr(unsigned bus_nr, unsigned slot, unsigned fn, unsigned reg)
 /* Like Linux's pci_conf1_read(): address, then the data port at reg & 3. */
 static u32 cfg_read(unsigned slot, unsigned reg, u32 len)
 {
-	out(PCI_CONFIG_ADDR_PORT, cfg_addr(0, slot, 0, reg), 4);
-	return in(PCI_CONFIG_DATA_PORT + (reg & 3), len);
+	pio_out(&bus, PCI_CONFIG_ADDR_PORT, cfg_addr(0, slot, 0, reg), 4);
+	return pio_in(&bus, PCI_CONFIG_DATA_PORT + (reg & 3), len);
 }
 
 static void cfg_write(unsigned slot, unsigned reg, u32 val, u32 len)
 {
-	out(PCI_CONFIG_ADDR_PORT, cfg_addr(0, slot, 0, reg), 4);
-	out(PCI_CONFIG_DATA_PORT + (reg & 3), val, len);
+	pio_out(&bus, PCI_CONFIG_ADDR_PORT, cfg_addr(0, slot, 0, reg), 4);
+	pio_out(&bus, PCI_CONFIG_DATA_PORT + (reg & 3), val, len);
 }
 
 static void test_host_bridge(void)
@@ -101,15 +87,15 @@ static void test_host_bridge(void)
 static void test_byte_and_word_reads(void)
 {
 	setup();
-	out(PCI_CONFIG_ADDR_PORT, cfg_addr(0, 0, 0, 0), 4);
-	CHECK_EQ(in(PCI_CONFIG_DATA_PORT, 1), 0x36);
-	CHECK_EQ(in(PCI_CONFIG_DATA_PORT + 1, 1), 0x1b);
-	CHECK_EQ(in(PCI_CONFIG_DATA_PORT + 2, 1), 0x08);
-	CHECK_EQ(in(PCI_CONFIG_DATA_PORT + 3, 1), 0x00);
-	CHECK_EQ(in(PCI_CONFIG_DATA_PORT, 2), 0x1b36);
-	CHECK_EQ(in(PCI_CONFIG_DATA_PORT + 2, 2), 0x0008);
-	CHECK_EQ(in(PCI_CONFIG_DATA_PORT + 1, 2), 0x081b);
-	CHECK_EQ(in(PCI_CONFIG_DATA_PORT + 2, 4), 0xffffffff);	/* past 0xcff: unclaimed */
+	pio_out(&bus, PCI_CONFIG_ADDR_PORT, cfg_addr(0, 0, 0, 0), 4);
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_DATA_PORT, 1), 0x36);
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_DATA_PORT + 1, 1), 0x1b);
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_DATA_PORT + 2, 1), 0x08);
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_DATA_PORT + 3, 1), 0x00);
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_DATA_PORT, 2), 0x1b36);
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_DATA_PORT + 2, 2), 0x0008);
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_DATA_PORT + 1, 2), 0x081b);
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_DATA_PORT + 2, 4), 0xffffffff);	/* past 0xcff: unclaimed */
 	teardown();
 }
 
@@ -118,15 +104,15 @@ static void test_absent(void)
 	setup();
 	CHECK_EQ(cfg_read(5, 0, 4), 0xffffffff);
 	CHECK_EQ(cfg_read(5, 0, 2), 0xffff);
-	out(PCI_CONFIG_ADDR_PORT, cfg_addr(0, 0, 1, 0), 4);	/* function 1 */
-	CHECK_EQ(in(PCI_CONFIG_DATA_PORT, 4), 0xffffffff);
-	out(PCI_CONFIG_ADDR_PORT, cfg_addr(1, 0, 0, 0), 4);	/* bus 1 */
-	CHECK_EQ(in(PCI_CONFIG_DATA_PORT, 4), 0xffffffff);
-	out(PCI_CONFIG_ADDR_PORT, 0, 4);			/* enable bit clear */
-	CHECK_EQ(in(PCI_CONFIG_DATA_PORT, 4), 0xffffffff);
-	out(PCI_CONFIG_ADDR_PORT, cfg_addr(0, 0, 0, 0) | 0x01000000, 4);	/* register 0x100 */
-	CHECK_EQ(in(PCI_CONFIG_DATA_PORT, 4), 0xffffffff);
-	out(PCI_CONFIG_DATA_PORT, 0, 4);			/* and writes go nowhere */
+	pio_out(&bus, PCI_CONFIG_ADDR_PORT, cfg_addr(0, 0, 1, 0), 4);	/* function 1 */
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_DATA_PORT, 4), 0xffffffff);
+	pio_out(&bus, PCI_CONFIG_ADDR_PORT, cfg_addr(1, 0, 0, 0), 4);	/* bus 1 */
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_DATA_PORT, 4), 0xffffffff);
+	pio_out(&bus, PCI_CONFIG_ADDR_PORT, 0, 4);			/* enable bit clear */
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_DATA_PORT, 4), 0xffffffff);
+	pio_out(&bus, PCI_CONFIG_ADDR_PORT, cfg_addr(0, 0, 0, 0) | 0x01000000, 4);	/* register 0x100 */
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_DATA_PORT, 4), 0xffffffff);
+	pio_out(&bus, PCI_CONFIG_DATA_PORT, 0, 4);			/* and writes go nowhere */
 	CHECK_EQ(cfg_read(0, 0, 4), 0x00081b36);
 	teardown();
 }
@@ -135,14 +121,14 @@ static void test_address_register(void)
 {
 	setup();
 	/* Linux's pci_check_type1(). */
-	out(0xcfb, 0x01, 1);
-	out(PCI_CONFIG_ADDR_PORT, 0x80000000, 4);
-	CHECK_EQ(in(PCI_CONFIG_ADDR_PORT, 4), 0x80000000);
-	out(PCI_CONFIG_ADDR_PORT, 0xffffffff, 4);
-	CHECK_EQ(in(PCI_CONFIG_ADDR_PORT, 4), 0x8ffffffc);
-	out(PCI_CONFIG_ADDR_PORT, 0x12, 1);			/* not a dword: not the latch */
-	CHECK_EQ(in(PCI_CONFIG_ADDR_PORT, 4), 0x8ffffffc);
-	CHECK_EQ(in(PCI_CONFIG_ADDR_PORT, 2), 0xffff);
+	pio_out(&bus, 0xcfb, 0x01, 1);
+	pio_out(&bus, PCI_CONFIG_ADDR_PORT, 0x80000000, 4);
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_ADDR_PORT, 4), 0x80000000);
+	pio_out(&bus, PCI_CONFIG_ADDR_PORT, 0xffffffff, 4);
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_ADDR_PORT, 4), 0x8ffffffc);
+	pio_out(&bus, PCI_CONFIG_ADDR_PORT, 0x12, 1);			/* not a dword: not the latch */
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_ADDR_PORT, 4), 0x8ffffffc);
+	CHECK_EQ(pio_in(&bus, PCI_CONFIG_ADDR_PORT, 2), 0xffff);
 	teardown();
 }
 
@@ -262,7 +248,6 @@ static void test_register_slots(void)
 
 static void test_hostile(void)
 {
-	static const u32 widths[] = { 1, 2, 4, 8 };
 	struct fake_pci f;
 	u64 state = 0xbb67ae8584caa73bULL;
 	unsigned bad = 0;
@@ -276,18 +261,16 @@ static void test_hostile(void)
 	for (int i = 0; i < 300000; i++) {
 		u8 data[8];
 
-		state ^= state << 13;
-		state ^= state >> 7;
-		state ^= state << 17;
+		xorshift64(&state);
 		memcpy(data, &state, sizeof(data));
 		/* Mostly aim the address at our two devices so the data port has work. */
 		if ((state >> 8) % 4 == 0) {
 			u32 a = cfg_addr(0, (state >> 12) & 1, 0, state >> 20) | ((state >> 40) % 16 == 0 ? (u32)state : 0);
 
-			out(PCI_CONFIG_ADDR_PORT, a, 4);
+			pio_out(&bus, PCI_CONFIG_ADDR_PORT, a, 4);
 			continue;
 		}
-		bus__access(&bus, 0xcf4 + (state >> 32) % 16, data, widths[state & 3], (state >> 16) & 1);
+		bus__access(&bus, 0xcf4 + (state >> 32) % 16, data, random_width(state), (state >> 16) & 1);
 		if (pci_config__read16(&f.pdev, 0) != 0x1af4 || pci_config__read16(&pci.host_bridge, 0) != 0x1b36)
 			bad++;
 		if ((pci_device__bar_address(&f.pdev, 0) & 0xfffff) || (f.pdev.config[PCI_BAR(2)] & 3) != 1)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "boot/layout.h"
+#include "device_fakes.h"
 #include "devices/rtc.h"
 #include "tap.h"
 
@@ -209,29 +210,15 @@ static void test_host_round_trip(void)
 	teardown();
 }
 
-static u64 rng_state = 0x853c49e6748fea9bULL;
-
-static u64 rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
 static void test_hostile(void)
 {
-	static const u32 widths[] = { 1, 2, 4, 8 };
+	u64 state = 0x853c49e6748fea9bULL;
 	unsigned bad = 0;
 
 	setup();
 	for (int i = 0; i < 300000; i++) {
-		u64 r = rnd();
-		u8 data[8];
+		u64 r = random_access(&bus, &state, 0x6c, 10);
 
-		for (int j = 0; j < 8; j++)
-			data[j] = rnd();
-		bus__access(&bus, 0x6c + (r >> 8) % 10, data, widths[r & 3], (r >> 20) & 1);
 		if (rtc.index >= RTC_CMOS_SIZE || (rtc.cmos[0x0a] & 0x80))
 			bad++;
 		fake_now.tv_nsec = (r >> 24) % 1000000000;

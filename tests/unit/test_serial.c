@@ -4,25 +4,9 @@
 #include <stdlib.h>
 
 #include "boot/layout.h"
+#include "device_fakes.h"
 #include "devices/serial.h"
 #include "tap.h"
-
-struct fake_irq {
-	struct irq_sink sink;
-	int level[32];
-	unsigned rises[32];
-};
-
-static void fake_set_level(struct irq_sink *sink, unsigned irq, int level)
-{
-	struct fake_irq *f = container_of(sink, struct fake_irq, sink);
-
-	if (irq >= 32)
-		return;
-	if (level && !f->level[irq])
-		f->rises[irq]++;
-	f->level[irq] = level;
-}
 
 struct fake_out {
 	struct serial_output out;
@@ -56,9 +40,8 @@ static struct serial uart;
 
 static void setup(void)
 {
-	memset(&irq, 0, sizeof(irq));
+	fake_irq_reset(&irq);
 	memset(&out, 0, sizeof(out));
-	irq.sink.set_level = fake_set_level;
 	out.out.write = fake_write;
 	out.out.rx_ready = fake_rx_ready;
 	bus__init(&bus, "pio");
@@ -346,29 +329,18 @@ static void test_wide_access(void)
 	teardown();
 }
 
-static u64 rng_state = 0x9e3779b97f4a7c15ULL;
-
-static u64 rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
 static void test_hostile(void)
 {
-	static const u32 widths[] = { 1, 2, 4, 8 };
+	u64 state = 0x9e3779b97f4a7c15ULL;
 	unsigned bad = 0;
 
 	setup();
 	for (int i = 0; i < 300000; i++) {
-		u64 r = rnd();
+		u64 r = xorshift64(&state);
 		u8 data[8];
-		u32 len = widths[r & 3];
+		u32 len = random_width(r);
 
-		for (int j = 0; j < 8; j++)
-			data[j] = rnd();
+		random_fill(&state, data, sizeof(data));
 		if ((r >> 8) % 64 == 0) {
 			serial__receive(&uart, data, (r >> 16) % 9);
 			continue;
