@@ -14,35 +14,29 @@ static bool fits(u64 off, u64 len, u64 limit)
 	return off <= limit && len <= limit - off;
 }
 
-static int parse_ehdr64(struct boot_ctx *ctx, struct elf_file *elf)
-{
-	Elf64_Ehdr eh;
-
-	if (elf->size < sizeof(eh))
-		return boot_err(ctx, EINVAL, "truncated ELF64 header (%zu bytes)", elf->size);
-	memcpy(&eh, elf->buf, sizeof(eh));
-	elf->machine = eh.e_machine;
-	elf->entry = eh.e_entry;
-	elf->phoff = eh.e_phoff;
-	elf->phnum = eh.e_phnum;
-	elf->phentsize = eh.e_phentsize;
-	return sizeof(Elf64_Phdr);
+/*
+ * Elf32_Ehdr and Elf64_Ehdr name the same fields at different offsets and widths, so one
+ * body, stamped out per class, reads either. Returns that class's program header size.
+ */
+#define DEFINE_PARSE_EHDR(bits)								\
+static int parse_ehdr##bits(struct boot_ctx *ctx, struct elf_file *elf)			\
+{											\
+	Elf##bits##_Ehdr eh;								\
+											\
+	if (elf->size < sizeof(eh))							\
+		return boot_err(ctx, EINVAL, "truncated ELF" #bits " header (%zu bytes)", \
+				elf->size);						\
+	memcpy(&eh, elf->buf, sizeof(eh));						\
+	elf->machine = eh.e_machine;							\
+	elf->entry = eh.e_entry;							\
+	elf->phoff = eh.e_phoff;							\
+	elf->phnum = eh.e_phnum;							\
+	elf->phentsize = eh.e_phentsize;						\
+	return sizeof(Elf##bits##_Phdr);						\
 }
 
-static int parse_ehdr32(struct boot_ctx *ctx, struct elf_file *elf)
-{
-	Elf32_Ehdr eh;
-
-	if (elf->size < sizeof(eh))
-		return boot_err(ctx, EINVAL, "truncated ELF32 header (%zu bytes)", elf->size);
-	memcpy(&eh, elf->buf, sizeof(eh));
-	elf->machine = eh.e_machine;
-	elf->entry = eh.e_entry;
-	elf->phoff = eh.e_phoff;
-	elf->phnum = eh.e_phnum;
-	elf->phentsize = eh.e_phentsize;
-	return sizeof(Elf32_Phdr);
-}
+DEFINE_PARSE_EHDR(64)
+DEFINE_PARSE_EHDR(32)
 
 static int check_phdrs(struct boot_ctx *ctx, const struct elf_file *elf, unsigned phdr_size)
 {
