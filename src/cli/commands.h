@@ -6,5 +6,6 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_host_check(int argc, char **argv);
 
 #endif

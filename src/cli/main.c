@@ -12,6 +12,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "run", cmd_run, "boot a kernel in a new virtual machine" },
+	{ "host-check", cmd_host_check, "can this host offer nested virtualization?" },
 	{ "version", cmd_version, "print the version" },
 };
 

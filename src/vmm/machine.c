@@ -6,6 +6,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "kvm/nested.h"
 #include "util/log.h"
 #include "vmm/image.h"
 #include "vmm/machine.h"
@@ -48,6 +49,21 @@ static int check_limits(struct machine *m, char *err, size_t errlen)
 	if (m->cfg.memory_mib > host_mib)
 		return set_err(err, errlen, EINVAL, "--memory %llu MiB is more than the host's %llu MiB",
 			       (unsigned long long)m->cfg.memory_mib, (unsigned long long)host_mib);
+	return 0;
+}
+
+/* --nested on is refused before any VM exists when the host cannot honour it. */
+static int check_nested(struct machine *m, char *err, size_t errlen)
+{
+	struct nested_facts facts;
+	char reason[512];
+
+	if (!m->cfg.nested)
+		return 0;
+	nested__gather(&facts, &m->kvm, m->cfg.kvm_path, "");
+	if (!nested__available(&facts, reason, sizeof(reason)))
+		return set_err(err, errlen, ENOTSUP, "--nested on: nested virtualization unavailable: %s",
+			       reason);
 	return 0;
 }
 
@@ -196,6 +212,7 @@ struct init_step {
 static const struct init_step init_steps[] = {
 	{ "kvm", open_kvm, close_kvm },
 	{ "limits", check_limits, NULL },
+	{ "nested", check_nested, NULL },
 	{ "memory", map_memory, unmap_memory },
 	{ "kernel", load_kernel, NULL },
 	{ "stop-fd", open_stop_fd, close_stop_fd },
