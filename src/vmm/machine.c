@@ -1,5 +1,6 @@
 /* Machine assembly: one ordered table of init steps, undone in reverse on failure or exit. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -27,7 +28,15 @@ static void request_stop(struct vm_control *ctl, enum stop_reason reason, int ex
 
 static int open_kvm(struct machine *m, char *err, size_t errlen)
 {
-	return kvm__open(&m->kvm, m->cfg.kvm_path, err, errlen);
+	int ret = kvm__open(&m->kvm, m->cfg.kvm_path, err, errlen);
+	char why[256];
+
+	/* Without /dev/kvm nesting is unavailable too; say it in the words host-check uses. */
+	if (ret && m->cfg.nested) {
+		snprintf(why, sizeof(why), "%s", err);
+		set_err(err, errlen, -ret, "--nested on: nested virtualization unavailable: %s", why);
+	}
+	return ret;
 }
 
 static void close_kvm(struct machine *m)
