@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "kvm/msr.h"
 #include "kvm/vcpu.h"
 #include "util/log.h"
 
@@ -59,39 +60,25 @@ int vcpu__set_cpuid(struct kvm_vcpu *vcpu, const struct kvm_system *kvm,
 	return ret;
 }
 
-static const struct {
-	u32 index;
-	u64 value;
-} default_msrs[] = {
-	{ 0x174, 0 },			/* IA32_SYSENTER_CS */
-	{ 0x175, 0 },			/* IA32_SYSENTER_ESP */
-	{ 0x176, 0 },			/* IA32_SYSENTER_EIP */
-	{ 0xc0000081, 0 },		/* STAR */
-	{ 0xc0000082, 0 },		/* LSTAR */
-	{ 0xc0000083, 0 },		/* CSTAR */
-	{ 0xc0000084, 0 },		/* SYSCALL_MASK */
-	{ 0xc0000102, 0 },		/* KERNEL_GS_BASE */
-	{ 0x10, 0 },			/* IA32_TSC: all vCPUs start in step */
-	{ 0x1a0, 1 },			/* IA32_MISC_ENABLE: fast strings */
-	{ 0x2ff, (1 << 11) | 6 },	/* MTRRdefType: enabled, write-back */
-};
-
-int vcpu__set_default_msrs(struct kvm_vcpu *vcpu, const struct kvm_system *kvm, char *err, size_t errlen)
+int vcpu__set_msrs(struct kvm_vcpu *vcpu, const struct kvm_system *kvm, bool nested,
+		   char *err, size_t errlen)
 {
+	struct msr_value policy[MSR_POLICY_MAX];
 	struct {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry entries[ARRAY_SIZE(default_msrs)];
+		struct kvm_msr_entry entries[MSR_POLICY_MAX];
 	} msrs;
+	unsigned count = msr_policy__build(cpuid__vendor(kvm->supported_cpuid), nested, policy);
 	u32 n = 0;
 	int ret;
 
 	memset(&msrs, 0, sizeof(msrs));
 	/* Only what this KVM knows: backends differ (this one lacks MTRRdefType, say). */
-	for (size_t i = 0; i < ARRAY_SIZE(default_msrs); i++) {
-		if (!kvm__has_msr(kvm, default_msrs[i].index))
+	for (unsigned i = 0; i < count; i++) {
+		if (!kvm__has_msr(kvm, policy[i].index))
 			continue;
-		msrs.entries[n].index = default_msrs[i].index;
-		msrs.entries[n].data = default_msrs[i].value;
+		msrs.entries[n].index = policy[i].index;
+		msrs.entries[n].data = policy[i].value;
 		n++;
 	}
 	msrs.hdr.nmsrs = n;

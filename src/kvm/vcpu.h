@@ -20,8 +20,9 @@ void vcpu__destroy(struct kvm_vcpu *vcpu);
 
 int vcpu__set_cpuid(struct kvm_vcpu *vcpu, const struct kvm_system *kvm,
 		    const struct cpuid_policy *policy, char *err, size_t errlen) __must_check;
-/* Firmware-like MSR defaults (fast strings, write-back MTRR default, zeroed syscall MSRs). */
-int vcpu__set_default_msrs(struct kvm_vcpu *vcpu, const struct kvm_system *kvm, char *err, size_t errlen) __must_check;
+/* MSRs from msr_policy__build (firmware-like defaults; IA32_FEATURE_CONTROL for nested VMX). */
+int vcpu__set_msrs(struct kvm_vcpu *vcpu, const struct kvm_system *kvm, bool nested,
+		   char *err, size_t errlen) __must_check;
 /* LINT0 = ExtINT, LINT1 = NMI: the virtual-wire set-up firmware leaves for the OS. */
 int vcpu__setup_lapic(struct kvm_vcpu *vcpu, char *err, size_t errlen) __must_check;
 /* Registers for the boot CPU's first instruction, as the boot protocol in entry requires. */

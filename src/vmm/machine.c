@@ -146,7 +146,7 @@ static int setup_vcpu(struct machine *m, struct kvm_vcpu *vcpu, char *err, size_
 
 	ret = vcpu__set_cpuid(vcpu, &m->kvm, &policy, err, errlen);
 	if (!ret)
-		ret = vcpu__set_default_msrs(vcpu, &m->kvm, err, errlen);
+		ret = vcpu__set_msrs(vcpu, &m->kvm, m->cfg.nested, err, errlen);
 	if (!ret)
 		ret = vcpu__setup_lapic(vcpu, err, errlen);
 	/* Application processors wait for INIT/SIPI from the boot CPU. */

@@ -1,5 +1,6 @@
 /* CPUID policy on recorded KVM_GET_SUPPORTED_CPUID tables: topology and the nested switch. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "kvm/cpuid.h"
 #include "tap.h"
@@ -40,6 +41,16 @@ static void intel_table(struct table *t)
 	add(t, 4, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX, 0x1c000121, 0x01c0003f, 0x3f, 0);
 	add(t, 4, 3, KVM_CPUID_FLAG_SIGNIFCANT_INDEX, 0x1c03c163, 0x03c0003f, 0x3fff, 6);
 	add(t, 0x80000001, 0, 0, 0, 0, 0x121, 0x2c100800);
+}
+
+/* Recorded from this project's development machines: software KVM on AMD, neither VMX nor SVM. */
+static void neither_table(struct table *t)
+{
+	t->hdr.nent = 0;
+	add(t, 0, 0, 0, 0x1c, 0x68747541, 0x444d4163, 0x69746e65);
+	add(t, 1, 0, 0, 0x00a10f11, 0x01020800, 0x81202000, 0x078bfbff);
+	add(t, 0x80000001, 0, 0, 0x00a10f11, 0x40000000, 0x00400393, 0x23d3fbff);
+	add(t, 0x8000000a, 0, 0, 0, 0, 0, 0);
 }
 
 static struct kvm_cpuid2 *build(struct table *t, unsigned index, unsigned ncpus, bool nested)
@@ -129,8 +140,81 @@ static void test_nested_on_keeps_what_kvm_offers(void)
 	free(c);
 }
 
+/* Every register bit that differs between nested on and off, table by table. */
+static unsigned count_differing_bits(struct kvm_cpuid2 *on, struct kvm_cpuid2 *off, u32 *where_fn,
+				     u32 *where_reg, u32 *where_mask)
+{
+	unsigned bits = 0;
+
+	for (u32 i = 0; i < on->nent; i++) {
+		const u32 *a = &on->entries[i].eax, *b = &off->entries[i].eax;
+
+		for (u32 r = 0; r < 4; r++) {
+			u32 diff = a[r] ^ b[r];
+
+			if (!diff)
+				continue;
+			bits += __builtin_popcount(diff);
+			*where_fn = on->entries[i].function;
+			*where_reg = r;
+			*where_mask = diff;
+		}
+	}
+	return bits;
+}
+
+static void test_on_off_differ_only_in_the_virtualization_bit(void)
+{
+	struct table intel, neither;
+	struct kvm_cpuid2 *on, *off;
+	u32 fn = 0, reg = 0, mask = 0;
+
+	intel_table(&intel);
+	on = build(&intel, 0, 2, true);
+	off = build(&intel, 0, 2, false);
+	CHECK_EQ(count_differing_bits(on, off, &fn, &reg, &mask), 1);
+	CHECK_EQ(fn, 1);
+	CHECK_EQ(reg, 2);	/* ECX */
+	CHECK_EQ(mask, CPUID_1_ECX_VMX);
+	free(on);
+	free(off);
+
+	neither_table(&neither);
+	on = build(&neither, 0, 2, true);
+	off = build(&neither, 0, 2, false);
+	CHECK_EQ(count_differing_bits(on, off, &fn, &reg, &mask), 0);
+	CHECK(!(cpuid__find(on, 0x80000001, 0)->ecx & CPUID_80000001_ECX_SVM));
+	CHECK(!(cpuid__find(on, 1, 0)->ecx & CPUID_1_ECX_VMX));
+	free(on);
+	free(off);
+}
+
+static void test_amd_on_off_differ_in_svm_and_its_leaf_only(void)
+{
+	struct table amd;
+	struct kvm_cpuid2 *on, *off;
+
+	amd_table(&amd);
+	on = build(&amd, 1, 2, true);
+	off = build(&amd, 1, 2, false);
+	for (u32 i = 0; i < on->nent; i++) {
+		struct kvm_cpuid_entry2 *a = &on->entries[i], *b = &off->entries[i];
+		bool same = !memcmp(&a->eax, &b->eax, 4 * sizeof(u32));
+
+		if (a->function == 0x80000001)
+			CHECK(a->ecx == (b->ecx | CPUID_80000001_ECX_SVM) && a->eax == b->eax &&
+			      a->ebx == b->ebx && a->edx == b->edx);
+		else if (a->function != 0x8000000a)
+			CHECK(same);
+	}
+	free(on);
+	free(off);
+}
+
 int main(void)
 {
+	RUN(test_on_off_differ_only_in_the_virtualization_bit);
+	RUN(test_amd_on_off_differ_in_svm_and_its_leaf_only);
 	RUN(test_vendor);
 	RUN(test_apic_ids_and_counts);
 	RUN(test_intel_cache_topology);
