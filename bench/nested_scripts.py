@@ -11,16 +11,35 @@
 # $4 guest command line. Same VM shape at both levels: 1 vCPU, 256 MiB.
 _COMMON = r'''
 up() { cut -d' ' -f1 /proc/uptime; }
+# deadline SECS CMD...: runs CMD; after SECS kills it and stops waiting, status 124.
+# A VMM can hang inside KVM_RUN under the simulated nesting (seen: an L1 soft lockup),
+# where no signal reaches it, so waiting for it would end the whole session.
+deadline() {
+	secs=$1
+	shift
+	late=0
+	trap 'late=1' USR1
+	"$@" &
+	pid=$!
+	(sleep "$secs"; kill -9 "$pid"; kill -USR1 $$) >/dev/null 2>&1 &
+	dog=$!
+	wait "$pid"
+	st=$?
+	kill "$dog" 2>/dev/null
+	trap '' USR1
+	[ "$late" = 0 ] || { st=124; echo "NVB note abandoned after $secs s: $*"; }
+	return "$st"
+}
 since() { awk -v s="$1" '{ printf "%.2f", $1 - s }' /proc/uptime; }
 wl() {
-	t0=$(up)
-	nestvisor run --kernel "$TESTGUEST" --cpus 1 --memory 256 --cmdline "quiet $4" \
-		</dev/null >/tmp/wl.out 2>&1
+	t0=$(up) out=/tmp/wl.$1.$2.$3
+	deadline 300 nestvisor run --kernel "$TESTGUEST" --cpus 1 --memory 256 \
+		--cmdline "quiet $4" </dev/null >$out 2>&1
 	st=$?
 	w=$(since "$t0")
-	res=$(tr -d '\r' </tmp/wl.out | grep -m1 "^RESULT $2 ")
+	res=$(tr -d '\r' <$out | grep -m1 "^RESULT $2 ")
 	echo "NVB wl $1 $2 $3 $st $w ${res:-RESULT none}"
-	[ "$st" = 0 ] || tr -d '\r' </tmp/wl.out | tail -5 | sed "s/^/[$1 $2 $3] /"
+	[ "$st" = 0 ] || tr -d '\r' <$out | tail -5 | sed "s/^/[$1 $2 $3] /"
 }
 # wl_round LEVEL RUN: one run of each workload.
 wl_round() {
@@ -61,6 +80,10 @@ boot() {
 	fi
 	echo "NVB note boot $vmm $run: $*"
 	t0=$(up) hello=none pre=none
+	deadline 900 boot_watch "$@" || [ $? != 124 ] || echo "NVB boot $vmm $run 124 none 900 none"
+}
+# boot_watch CMD...: runs the VMM; stamps L2's hello marker, its power-off and the exit.
+boot_watch() {
 	({ "$@" </dev/null 2>&1; echo "NVB-EXIT $?"; }) | while IFS= read -r line; do
 		case $line in
 		*"nestvisor-guest: hello"*) [ "$hello" != none ] || hello=$(since "$t0") ;;
@@ -98,7 +121,7 @@ before=$(((RUNS + 1) / 2))
 r=1
 while [ "$r" -le "$before" ]; do wl_round L1 "$r"; r=$((r + 1)); done
 t0=$(up) init=none
-({ nestvisor run --nested on --cpus 2 --memory 1280 --kernel /l1/vmlinuz \
+({ timeout 3000 nestvisor run --nested on --cpus 2 --memory 1280 --kernel /l1/vmlinuz \
 	--initrd /l1/initrd.img --cmdline "$L1CL" </dev/null 2>&1; echo "NVB-EXIT $?"; }) |
 	while IFS= read -r line; do
 		case $line in
