@@ -34,12 +34,12 @@ since() { awk -v s="$1" '{ printf "%.2f", $1 - s }' /proc/uptime; }
 wl() {
 	t0=$(up) out=/tmp/wl.$1.$2.$3
 	deadline 300 nestvisor run --kernel "$TESTGUEST" --cpus 1 --memory 256 \
-		--cmdline "quiet $4" </dev/null >$out 2>&1
+		--cmdline "quiet $4" </dev/null >"$out" 2>&1
 	st=$?
 	w=$(since "$t0")
-	res=$(tr -d '\r' <$out | grep -m1 "^RESULT $2 ")
+	res=$(tr -d '\r' <"$out" | grep -m1 "^RESULT $2 ")
 	echo "NVB wl $1 $2 $3 $st $w ${res:-RESULT none}"
-	[ "$st" = 0 ] || tr -d '\r' <$out | tail -5 | sed "s/^/[$1 $2 $3] /"
+	[ "$st" = 0 ] || tr -d '\r' <"$out" | tail -5 | sed "s/^/[$1 $2 $3] /"
 }
 # wl_round LEVEL RUN: one run of each workload.
 wl_round() {
@@ -55,7 +55,9 @@ L1_SCRIPT = r'''# L1 side of bench/nested-run: the test guest workloads as L2, t
 # by nestvisor and by QEMU, interleaved.
 # shellcheck shell=sh
 RUNS=5 BOOTS=3 CPU=0 PING=0 MEM=0 QCPU=host TESTGUEST=/guest/testguest
-for a in $(cat /proc/cmdline); do
+read -r cmdline </proc/cmdline
+# shellcheck disable=SC2086 # split the command line into words
+for a in $cmdline; do
 	case $a in
 	nvb.runs=*) RUNS=${a#*=} ;;
 	nvb.boots=*) BOOTS=${a#*=} ;;
@@ -98,6 +100,7 @@ boot_watch() {
 	done
 }
 
+# shellcheck disable=SC1091 # in L1's /scripts
 . /scripts/kvm
 echo "NVB note L1 $(uname -r) cpus $(nproc) mem $(awk '/MemTotal/ { print $2 }' /proc/meminfo) KiB"
 r=1
@@ -116,7 +119,8 @@ HOST_SCRIPT = r'''# Simulated-host side of bench/nested-run.
 # shellcheck shell=sh
 RUNS=$1 CPU=$2 PING=$3 MEM=$4 L1CL=$5 TESTGUEST=/guest/testguest
 ''' + _COMMON + r'''
-echo "NVB note simhost $(uname -r) cpus $(nproc) mem $(awk '/MemTotal/ { print $2 }' /proc/meminfo) KiB"
+mem=$(awk '/MemTotal/ { print $2 }' /proc/meminfo)
+echo "NVB note simhost $(uname -r) cpus $(nproc) mem $mem KiB"
 before=$(((RUNS + 1) / 2))
 r=1
 while [ "$r" -le "$before" ]; do wl_round L1 "$r"; r=$((r + 1)); done
@@ -125,7 +129,8 @@ t0=$(up) init=none
 	--initrd /l1/initrd.img --cmdline "$L1CL" </dev/null 2>&1; echo "NVB-EXIT $?"; }) |
 	while IFS= read -r line; do
 		case $line in
-		*"nestvisor-l1: init"*) [ "$init" != none ] || { init=$(since "$t0"); echo "NVB l1 init $init"; } ;;
+		*"nestvisor-l1: init"*)
+			[ "$init" != none ] || { init=$(since "$t0"); echo "NVB l1 init $init"; } ;;
 		NVB-EXIT*) echo "NVB l1 exit ${line#NVB-EXIT } $(since "$t0")"; continue ;;
 		esac
 		echo "$line" | tr -d '\r'
