@@ -6,6 +6,9 @@ INITRD=/guest/initrd-test.img
 ARGS="--kernel $KERNEL --initrd $INITRD --memory 512"
 
 show() { sed "s/^/[$1] /" "/tmp/$1.out"; }
+# A guest that hangs is killed after 5 minutes (it boots in ~20 s), so one stuck run
+# cannot hold the whole session; its output so far is still shown.
+nestvisor() { timeout -s KILL 300 /bin/nestvisor "$@"; }
 
 nestvisor run $ARGS --cpus 2 --cmdline "console=ttyS0 quiet nv.script=hello" >/tmp/hello.out 2>&1
 echo "SCENARIO hello $?"
@@ -37,6 +40,7 @@ while [ $i -lt 600 ] && ! grep -q "readline: ready" /tmp/readline.out; do
 	sleep 0.2
 	i=$((i + 1))
 done
+grep -q "readline: ready" /tmp/readline.out || echo "[readline] (never saw 'readline: ready'; typing anyway)"
 echo "typed on the serial console" >&3
 exec 3>&-
 wait $pid
