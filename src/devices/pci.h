@@ -66,7 +66,7 @@ struct pci_device {
 	u8 config[PCI_CONFIG_SIZE];	/* what the guest reads */
 	u8 wmask[PCI_CONFIG_SIZE];	/* bits the guest may change */
 	u8 w1cmask[PCI_CONFIG_SIZE];	/* bits the guest clears by writing 1 */
-	u64 bar_size[PCI_NR_BARS];	/* 0: not implemented (or the upper half of a 64-bit BAR) */
+	u64 bar_size[PCI_NR_BARS];	/* 0: no BAR in this slot, hardwired to 0 (or a 64-bit BAR's upper half) */
 	u8 cap_last;			/* offset of the last capability, 0 if none */
 	u8 cap_end;			/* first free byte for the next capability */
 	u8 devfn;			/* set by pci__register */
@@ -103,7 +103,7 @@ int pci_device__set_bar(struct pci_device *dev, unsigned bar, enum pci_bar_type 
  * dword-aligned. Returns its offset in config space, or -ENOSPC / -EINVAL.
  */
 int pci_device__add_capability(struct pci_device *dev, const u8 *cap, u8 len) __must_check;
-/* The address the guest programmed into a BAR (type bits masked), 0 if not implemented. */
+/* The address the guest programmed into a BAR (type bits masked); 0 for a slot without a BAR. */
 u64 pci_device__bar_address(const struct pci_device *dev, unsigned bar);
 /* Whether the command register lets the BAR decode (I/O or memory space enable). */
 bool pci_device__bar_enabled(const struct pci_device *dev, unsigned bar);

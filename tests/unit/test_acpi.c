@@ -5,7 +5,7 @@
 #include "boot/acpi.h"
 #include "boot/boot.h"
 #include "boot/layout.h"
-#include "tap.h"
+#include "test_boot_helpers.h"
 
 #define RAM (4 * MiB)
 
@@ -22,15 +22,6 @@ static int build(struct env *e, unsigned ncpus, char *err, size_t errlen)
 	return acpi__build(&e->mem, ncpus, &e->rsdp, err, errlen);
 }
 
-static u8 sum(const void *p, size_t len)
-{
-	const u8 *b = p;
-	u8 s = 0;
-
-	while (len--)
-		s += *b++;
-	return s;
-}
 
 /* The table at addr, with its whole length in RAM and a zero checksum; NULL otherwise. */
 static const struct acpi_table_header *table(struct env *e, u64 addr, const char *sig)
@@ -39,7 +30,7 @@ static const struct acpi_table_header *table(struct env *e, u64 addr, const char
 
 	if (!h || memcmp(h->signature, sig, 4) || !guest_memory__ptr(&e->mem, addr, h->length))
 		return NULL;
-	CHECK_EQ(sum(h, h->length), 0);
+	CHECK_EQ(byte_sum(h, h->length), 0);
 	CHECK(!memcmp(h->oem_id, ACPI_OEM_ID, 6));
 	CHECK_EQ(addr % 8, 0);
 	return h;
@@ -54,8 +45,8 @@ static const struct acpi_rsdp *check_rsdp(struct env *e)
 	CHECK(!memcmp(r->signature, "RSD PTR ", 8));
 	CHECK_EQ(r->revision, 2);
 	CHECK_EQ(r->length, 36);
-	CHECK_EQ(sum(r, 20), 0);
-	CHECK_EQ(sum(r, 36), 0);
+	CHECK_EQ(byte_sum(r, 20), 0);
+	CHECK_EQ(byte_sum(r, 36), 0);
 	/* Findable by the legacy scan: 16-byte aligned in 0xe0000-0xfffff, the first match. */
 	for (u64 a = 0xe0000; a < 0x100000 && !found; a += 16)
 		if (!memcmp(e->ram + a, "RSD PTR ", 8))
@@ -244,7 +235,7 @@ static void test_checksum_helper(void)
 	u8 buf[5] = { 1, 2, 3, 0, 4 };
 
 	buf[3] = acpi__checksum(buf, sizeof(buf));
-	CHECK_EQ(sum(buf, sizeof(buf)), 0);
+	CHECK_EQ(byte_sum(buf, sizeof(buf)), 0);
 }
 
 int main(void)

@@ -257,13 +257,7 @@ static void test_bad_segments(void)
 
 static void check_elf_error(u8 *k, size_t size, int want, const char *what)
 {
-	struct test_vm vm;
-
-	vm_init(&vm, RAM);
-	CHECK_EQ(vm_boot(&vm, k, size, NULL, 0, "", 1), want);
-	CHECK_ERR(&vm, what);
-	vm_free(&vm);
-	free(k);
+	check_boot_error(k, size, RAM, want, what);
 }
 
 static void test_bad_headers(void)

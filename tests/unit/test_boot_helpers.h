@@ -182,6 +182,29 @@ static inline u8 *elf64_phdr(u8 *buf, unsigned i)
 }
 
 /* A note: namesz, descsz, type, name (padded to 4), desc (padded to 4). Returns its size. */
+/* Boots k in a fresh RAM-byte guest, expects status want and an error naming what; frees k. */
+static inline void check_boot_error(u8 *k, size_t size, u64 ram, int want, const char *what)
+{
+	struct test_vm vm;
+
+	vm_init(&vm, ram);
+	CHECK_EQ(vm_boot(&vm, k, size, NULL, 0, "", 1), want);
+	CHECK_ERR(&vm, what);
+	vm_free(&vm);
+	free(k);
+}
+
+/* Plain byte sum, independent of acpi__checksum, for checking firmware-table checksums. */
+static inline u8 byte_sum(const void *p, size_t len)
+{
+	const u8 *b = p;
+	u8 s = 0;
+
+	while (len--)
+		s += *b++;
+	return s;
+}
+
 static inline size_t make_note(u8 *p, const char *name, u32 type, const void *desc, u32 descsz)
 {
 	u32 namesz = (u32)strlen(name) + 1;

@@ -198,13 +198,7 @@ static void test_aout_load_offset(void)
 
 static void check_aout_error(u8 *k, size_t size, int want, const char *what)
 {
-	struct test_vm vm;
-
-	vm_init(&vm, RAM);
-	CHECK_EQ(vm_boot(&vm, k, size, NULL, 0, "", 1), want);
-	CHECK_ERR(&vm, what);
-	vm_free(&vm);
-	free(k);
+	check_boot_error(k, size, RAM, want, what);
 }
 
 static void patch_header(u8 *k, u64 off, u32 header_addr, u32 load_addr)

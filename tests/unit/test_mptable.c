@@ -5,19 +5,10 @@
 #include "boot/boot.h"
 #include "boot/layout.h"
 #include "boot/mptable.h"
-#include "tap.h"
+#include "test_boot_helpers.h"
 
 #define RAM (2 * MiB)
 
-static u8 sum(const void *p, size_t len)
-{
-	const u8 *b = p;
-	u8 s = 0;
-
-	while (len--)
-		s += *b++;
-	return s;
-}
 
 struct counts {
 	unsigned cpus, bsp, buses, ioapics, intsrcs, lints;
@@ -99,7 +90,7 @@ static void check_tables(unsigned ncpus)
 	CHECK(!memcmp(mpf->signature, "_MP_", 4));
 	CHECK_EQ(mpf->length, 1);
 	CHECK_EQ(mpf->specification, 4);
-	CHECK_EQ(sum(mpf, 16), 0);
+	CHECK_EQ(byte_sum(mpf, 16), 0);
 	CHECK_EQ(mpf->feature1, 0);
 	/* Linux scans the last KiB below 640 KiB on 16-byte boundaries. */
 	CHECK(BOOT_MPTABLE_ADDR >= 639 * KiB && BOOT_MPTABLE_ADDR < 640 * KiB);
@@ -108,7 +99,7 @@ static void check_tables(unsigned ncpus)
 	CHECK(!memcmp(mpc->signature, "PCMP", 4));
 	CHECK_EQ(mpc->spec, 4);
 	CHECK_EQ(mpc->lapic, LAPIC_ADDR);
-	CHECK_EQ(sum(mpc, mpc->length), 0);
+	CHECK_EQ(byte_sum(mpc, mpc->length), 0);
 	CHECK_EQ(mpf->physptr + mpc->length, BOOT_MPTABLE_ADDR + mptable__size(ncpus));
 	walk((const u8 *)(mpc + 1), (const u8 *)mpc + mpc->length, ncpus, &c);
 	CHECK_EQ(c.cpus, ncpus);
