@@ -17,6 +17,13 @@ static void restore_at_exit(void)
 		console__close(raw_console);
 }
 
+static bool is_background_job(int fd)
+{
+	pid_t foreground = tcgetpgrp(fd);
+
+	return isatty(fd) && foreground > 0 && foreground != getpgrp();
+}
+
 static void enter_raw_mode(struct console *c)
 {
 	struct termios raw;
@@ -44,6 +51,12 @@ int console__open(struct console *c, const struct vm_config *cfg, char *err, siz
 	case CONSOLE_STDIO:
 		c->out_fd = STDOUT_FILENO;
 		c->in_fd = STDIN_FILENO;
+		if (is_background_job(c->in_fd)) {
+			/* Touching the terminal from a background job stops us with SIGTTOU/SIGTTIN. */
+			pr_info("console: not the terminal's foreground job; guest input is off");
+			c->in_fd = -1;
+			break;
+		}
 		enter_raw_mode(c);
 		break;
 	case CONSOLE_FILE:
