@@ -35,6 +35,12 @@
 
 /* Fixed MMIO */
 #define IOAPIC_ADDR		0xfec00000ULL
+/* 32-bit PCI memory window: BARs are placed here, the DSDT's root bridge _CRS says so. */
+#define PCI_MMIO_START		0xc0000000ULL
+#define PCI_MMIO_END		0xfc000000ULL	/* exclusive */
+/* PCI INTx: slot N's INTA# goes to IOAPIC pin PCI_INTX_FIRST_GSI + N % PCI_INTX_NR_GSI (_PRT). */
+#define PCI_INTX_FIRST_GSI	16
+#define PCI_INTX_NR_GSI		8
 #define LAPIC_ADDR		0xfee00000ULL
 
 /* Port I/O and ISA IRQs of the legacy devices */

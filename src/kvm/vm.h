@@ -21,4 +21,25 @@ int vm__set_memory(struct kvm_vm *vm, const struct guest_memory *mem, char *err,
 int vm__create_irqchip(struct kvm_vm *vm, char *err, size_t errlen) __must_check;
 int vm__irq_line(struct kvm_vm *vm, unsigned irq, int level);
 
+/*
+ * Message-signalled interrupts for virtio MSI-X: each vector gets a GSI routed to an MSI
+ * (address, data) and an irqfd, so a device thread interrupts the guest with one write(2).
+ * vm__msi_route_add returns the GSI (>= 24) or -errno; update re-points it when the guest
+ * reprograms the vector; remove frees it. The routing table is kept whole here because
+ * KVM_SET_GSI_ROUTING replaces it at every call.
+ */
+int vm__msi_route_add(struct kvm_vm *vm, u64 address, u32 data) __must_check;
+int vm__msi_route_update(struct kvm_vm *vm, int gsi, u64 address, u32 data) __must_check;
+void vm__msi_route_remove(struct kvm_vm *vm, int gsi);
+/* Attach/detach an eventfd to a GSI (KVM_IRQFD). */
+int vm__irqfd_attach(struct kvm_vm *vm, int eventfd, int gsi) __must_check;
+void vm__irqfd_detach(struct kvm_vm *vm, int eventfd, int gsi);
+/*
+ * A write of len bytes (any value) to MMIO address addr signals eventfd in the kernel
+ * without exiting to us (KVM_IOEVENTFD); -errno if KVM cannot, and the caller then signals
+ * the eventfd from its MMIO handler instead.
+ */
+int vm__ioeventfd_attach(struct kvm_vm *vm, int eventfd, u64 addr, u32 len) __must_check;
+void vm__ioeventfd_detach(struct kvm_vm *vm, int eventfd, u64 addr, u32 len);
+
 #endif
