@@ -17,7 +17,7 @@ ifeq ($(WERROR),1)
 CFLAGS_BASE += -Werror
 endif
 CFLAGS += $(CFLAGS_BASE)
-LDLIBS += -lpthread
+LDLIBS += -luring -lpthread
 ifeq ($(STATIC),1)
 LDFLAGS += -static
 endif
