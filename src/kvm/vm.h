@@ -2,14 +2,30 @@
 #ifndef NV_KVM_VM_H
 #define NV_KVM_VM_H
 
+#include <pthread.h>
+
 #include "devices/irq.h"
 #include "kvm/kvm.h"
 #include "kvm/memory.h"
+
+/* MSI routes take GSIs after the IOAPIC pins; KVM allows up to 4096 routes in all. */
+#define VM_MSI_FIRST_GSI	24
+#define VM_MSI_GSI_COUNT	1024
 
 struct kvm_vm {
 	int fd;
 	struct kvm_system *kvm;
 	struct irq_sink irq;	/* KVM_IRQ_LINE on the in-kernel PIC and IOAPIC */
+	/*
+	 * The whole GSI routing table as last given to KVM_SET_GSI_ROUTING: the PC IRQCHIP
+	 * routes, then MSI routes. routes_lock guards it and msi_gsi_used; vCPU threads
+	 * reprogram MSI-X vectors while device threads may add or remove them.
+	 */
+	pthread_mutex_t routes_lock;
+	bool routes_lock_ready;
+	struct kvm_irq_routing *routes;	/* malloc'd, room for routes_cap entries */
+	u32 routes_cap;
+	u64 msi_gsi_used[VM_MSI_GSI_COUNT / 64];	/* bit i: GSI VM_MSI_FIRST_GSI + i */
 };
 
 int vm__create(struct kvm_vm *vm, struct kvm_system *kvm, char *err, size_t errlen) __must_check;
