@@ -1,0 +1,264 @@
+/*
+ * Tap back-end tests: each scenario runs in a forked child inside a fresh network namespace,
+ * so it needs root and /dev/net/tun and SKIPs with the reason when the machine lacks them.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "net/tap.h"
+#include "tap.h"
+
+#define TEST_ETHERTYPE	0x88b5		/* IEEE "local experimental" */
+#define FRAME_LEN	64
+#define CHILD_SKIP	77
+
+static int skip_pipe = -1;
+
+/* In the child: SKIP, hand the reason to the parent, and leave. */
+static void child_skip(const char *reason)
+{
+	if (write(skip_pipe, reason, strlen(reason)) < 0)
+		_exit(1);
+	_exit(CHILD_SKIP);
+}
+
+static void run_in_netns(void (*fn)(void))
+{
+	static char reason[200];
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds) < 0) {
+		CHECK(!"pipe");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		skip_pipe = fds[1];
+		if (unshare(CLONE_NEWNET) < 0)
+			child_skip(errno == EPERM ? "unshare(CLONE_NEWNET) needs root (CAP_SYS_ADMIN)" :
+				   "unshare(CLONE_NEWNET) failed");
+		if (access("/dev/net/tun", R_OK | W_OK) < 0)
+			child_skip("no usable /dev/net/tun");
+		fn();
+		fflush(stdout);
+		_exit(tap_failures_in_test > 100 ? 100 : tap_failures_in_test);
+	}
+	close(fds[1]);
+	n = read(fds[0], reason, sizeof(reason) - 1);
+	close(fds[0]);
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == CHILD_SKIP) {
+		reason[n > 0 ? n : 0] = 0;
+		SKIP(reason);
+		return;
+	}
+	CHECK(pid > 0 && WIFEXITED(status));
+	tap_failures_in_test += pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static void open_or_skip(struct tap *tap, const char *name)
+{
+	char err[256];
+	int ret = tap__open(tap, name, err, sizeof(err));
+
+	if (ret == -EPERM || ret == -EACCES || ret == -ENOENT)
+		child_skip("no permission or no tun driver to create a tap");
+	if (ret)
+		printf("#   tap__open: %s\n", err);
+	CHECK_EQ(ret, 0);
+	if (ret)
+		_exit(tap_failures_in_test);
+}
+
+static int set_up(const char *name)
+{
+	struct ifreq ifr;
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ret = ioctl(sock, SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP;
+	if (!ret)
+		ret = ioctl(sock, SIOCSIFFLAGS, &ifr);
+	close(sock);
+	return ret;
+}
+
+static int packet_socket(const char *name)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(TEST_ETHERTYPE) };
+	int sock = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(TEST_ETHERTYPE));
+
+	sll.sll_ifindex = if_nametoindex(name);
+	if (sock < 0 || bind(sock, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return -1;
+	return sock;
+}
+
+static void make_frame(u8 *f, u8 tag)
+{
+	memset(f, 0xff, 6);				/* broadcast */
+	memcpy(f + 6, "\x02\x00\x00\x00\x00\x01", 6);
+	f[12] = TEST_ETHERTYPE >> 8;
+	f[13] = TEST_ETHERTYPE & 0xff;
+	for (int i = 14; i < FRAME_LEN; i++)
+		f[i] = tag + i;
+}
+
+static bool wait_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 3000) == 1;
+}
+
+/* Reads frames from the tap until ours shows up (the kernel may send IPv6 chatter too). */
+static ssize_t read_test_frame(int fd, u8 *buf, size_t len)
+{
+	for (int tries = 0; tries < 50 && wait_readable(fd); tries++) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n >= TAP_VNET_HDR_LEN + 14 && buf[TAP_VNET_HDR_LEN + 12] == (TEST_ETHERTYPE >> 8) &&
+		    buf[TAP_VNET_HDR_LEN + 13] == (TEST_ETHERTYPE & 0xff))
+			return n;
+	}
+	return -1;
+}
+
+static void exchange_frames(void)
+{
+	u8 frame[FRAME_LEN], buf[TAP_VNET_HDR_LEN + 2048], hdr[TAP_VNET_HDR_LEN] = { 0 };
+	struct iovec iov[2] = { { hdr, sizeof(hdr) }, { frame, sizeof(frame) } };
+	struct tap tap;
+	int sock;
+
+	open_or_skip(&tap, "nvtest0");
+	CHECK_STR(tap.name, "nvtest0");
+	CHECK(tap.offloads & TUN_F_CSUM);
+	CHECK_EQ(set_up("nvtest0"), 0);
+	CHECK_EQ(tap__is_up(&tap), 1);
+	sock = packet_socket("nvtest0");
+	CHECK(sock >= 0);
+
+	/* tap -> interface: the 12-byte header is taken off. */
+	make_frame(frame, 1);
+	CHECK_EQ(writev(tap.fd, iov, 2), TAP_VNET_HDR_LEN + FRAME_LEN);
+	CHECK(wait_readable(sock));
+	CHECK_EQ(recv(sock, buf, sizeof(buf), MSG_DONTWAIT), FRAME_LEN);
+	CHECK(!memcmp(buf, frame, FRAME_LEN));
+
+	/* interface -> tap: a header (no offloads: all zero) comes first. */
+	make_frame(frame, 7);
+	CHECK_EQ(send(sock, frame, FRAME_LEN, 0), FRAME_LEN);
+	CHECK_EQ(read_test_frame(tap.fd, buf, sizeof(buf)), TAP_VNET_HDR_LEN + FRAME_LEN);
+	CHECK(!memcmp(buf, hdr, TAP_VNET_HDR_LEN));
+	CHECK(!memcmp(buf + TAP_VNET_HDR_LEN, frame, FRAME_LEN));
+
+	/* Nothing left: the fd is nonblocking. */
+	while (read(tap.fd, buf, sizeof(buf)) > 0)
+		;
+	CHECK_EQ(errno, EAGAIN);
+	close(sock);
+	tap__close(&tap);
+}
+
+static void test_frame_exchange(void)
+{
+	run_in_netns(exchange_frames);
+}
+
+static void offloads_and_carrier(void)
+{
+	struct tap tap;
+
+	open_or_skip(&tap, "nvtest1");
+	CHECK_EQ(tap__set_offload(&tap, tap.offloads), 0);
+	CHECK_EQ(tap__set_offload(&tap, TUN_F_CSUM), 0);
+	CHECK_EQ(tap__set_offload(&tap, 0), 0);
+	CHECK_EQ(tap__set_offload(&tap, 0x8000), -EINVAL);	/* never accepted */
+	CHECK_EQ(tap__set_carrier(&tap, false), 0);
+	CHECK_EQ(tap__set_carrier(&tap, true), 0);
+	CHECK_EQ(tap__is_up(&tap), 0);				/* nobody set it up */
+	tap__close(&tap);
+}
+
+static void test_offloads_and_carrier(void)
+{
+	run_in_netns(offloads_and_carrier);
+}
+
+static void busy_and_wrong_kind(void)
+{
+	struct tap tap, other;
+	char err[256];
+
+	open_or_skip(&tap, "nvtest2");
+	CHECK_EQ(tap__open(&other, "nvtest2", err, sizeof(err)), -EBUSY);
+	CHECK(strstr(err, "nvtest2") && strstr(err, "busy"));
+	CHECK_EQ(tap__open(&other, "lo", err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "not a single-queue tap"));
+	CHECK_EQ(other.fd, -1);
+	tap__close(&tap);
+}
+
+static void test_busy_and_wrong_kind(void)
+{
+	run_in_netns(busy_and_wrong_kind);
+}
+
+/* Needs nothing: names are checked before /dev/net/tun is opened. */
+static void test_bad_names(void)
+{
+	struct tap tap;
+	char err[256];
+
+	CHECK_EQ(tap__open(&tap, "", err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "1 to 15 characters"));
+	CHECK_EQ(tap__open(&tap, "a-name-too-long-for-linux", err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "a-name-too-long-for-linux"));
+	CHECK_EQ(tap.fd, -1);
+}
+
+static void test_from_fd(void)
+{
+	int fds[2];
+	struct tap tap;
+
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds), 0);
+	tap__from_fd(&tap, fds[0], TUN_F_CSUM);
+	CHECK_EQ(tap__set_offload(&tap, TUN_F_CSUM), 0);
+	CHECK_EQ(tap__set_offload(&tap, TUN_F_TSO4), -EINVAL);
+	CHECK_EQ(tap__set_carrier(&tap, true), 0);
+	CHECK_EQ(tap__is_up(&tap), 1);
+	tap__close(&tap);
+	CHECK_EQ(tap.fd, -1);
+	close(fds[1]);
+}
+
+int main(void)
+{
+	RUN(test_bad_names);
+	RUN(test_from_fd);
+	RUN(test_frame_exchange);
+	RUN(test_offloads_and_carrier);
+	RUN(test_busy_and_wrong_kind);
+	return tap_done();
+}
