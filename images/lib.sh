@@ -80,3 +80,23 @@ nv_with_lock() {
 		"$@"
 	) 9>"$lock"
 }
+
+# Prints SRC:DEST lines (for build-initramfs --add) for each program and every shared
+# library ldd says it loads, at the same paths, so a dynamically linked Debian tool runs
+# in the busybox initramfs.
+nv_program_adds() {
+	local prog
+	for prog in "$@"; do
+		[ -x "$prog" ] || nv_die "$prog: not installed (scripts/install-deps installs it)"
+		echo "$prog"
+		ldd "$prog" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+	done | sort -u | sed 's/.*/&:&/'
+}
+
+# Kernel modules and programs behind build-linux-guest --tools: disk (make and mount
+# ext4 on a virtio disk), net (bridges, taps, NAT and port forwarding with nftables).
+NV_VIRTIO_MODULES="virtio_pci virtio_blk virtio_net virtio-rng"
+NV_TOOLS_disk_MODULES="crc32c_generic ext4"
+NV_TOOLS_disk_PROGRAMS="/usr/sbin/mke2fs /usr/sbin/mkfs.ext4"
+NV_TOOLS_net_MODULES="crc32c_generic bridge tun veth nft_chain_nat nft_masq nft_nat nft_fib_inet nft_ct"
+NV_TOOLS_net_PROGRAMS="/usr/sbin/nft"
