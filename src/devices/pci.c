@@ -1,4 +1,7 @@
-/* PCI configuration mechanism #1 on bus 0, the host bridge, and config space for devices. */
+/*
+ * PCI configuration mechanism #1 on bus 0, the host bridge, config space for devices, and the
+ * memory window: BAR placement at registration and decoding of guest accesses to BARs.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -206,20 +209,116 @@ static void addr_access(struct bus_device *bdev, u64 offset, u8 *data, u32 len, 
 	pthread_mutex_unlock(&pci->lock);
 }
 
+static bool is_mem_bar(const struct pci_device *dev, unsigned bar)
+{
+	return bar < PCI_NR_BARS && dev->bar_size[bar] && !(dev->config[PCI_BAR(bar)] & BAR_IO_FLAG);
+}
+
+/* Whether [start, start + size) meets BAR b of dev (if placed); *busy_start is where it starts. */
+static bool bar_overlaps(const struct pci_device *dev, unsigned b, u64 start, u64 size,
+			 u64 *busy_start)
+{
+	u64 addr = pci_device__bar_address(dev, b);
+
+	if (!is_mem_bar(dev, b) || !addr || start >= addr + dev->bar_size[b] || addr >= start + size)
+		return false;
+	*busy_start = addr;
+	return true;
+}
+
+/* Whether the range meets a memory BAR of a registered device or one of dev's below upto. */
+static bool range_busy(const struct pci_bus *pci, const struct pci_device *dev, unsigned upto,
+		       u64 start, u64 size, u64 *busy_start)
+{
+	for (unsigned b = 0; b < upto; b++)
+		if (bar_overlaps(dev, b, start, size, busy_start))
+			return true;
+	for (unsigned s = 0; s < PCI_NR_SLOTS; s++) {
+		const struct pci_device *other = pci->slots[s];
+
+		for (unsigned b = 0; other && other != dev && b < PCI_NR_BARS; b++)
+			if (bar_overlaps(other, b, start, size, busy_start))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * The highest naturally aligned free place in the window for BAR bar, or 0. Top-down keeps
+ * the small BARs together near the end instead of punching holes in big aligned blocks.
+ */
+static u64 find_place(const struct pci_bus *pci, const struct pci_device *dev, unsigned bar)
+{
+	u64 size = dev->bar_size[bar], start, busy_start;
+
+	if (size > PCI_MMIO_END - PCI_MMIO_START)
+		return 0;
+	start = ALIGN_DOWN(PCI_MMIO_END - size, size);
+	while (start >= PCI_MMIO_START) {
+		if (!range_busy(pci, dev, bar, start, size, &busy_start))
+			return start;
+		if (busy_start < PCI_MMIO_START + size)
+			return 0;
+		start = ALIGN_DOWN(busy_start - size, size);
+	}
+	return 0;
+}
+
+static void set_bar_address(struct pci_device *dev, unsigned bar, u64 addr)
+{
+	u32 lo = pci_config__read32(dev, PCI_BAR(bar));
+
+	pci_config__write32(dev, PCI_BAR(bar), (lo & 15) | (u32)addr);
+	if ((lo & 0x06) == BAR_MEM64_FLAG)
+		pci_config__write32(dev, PCI_BAR(bar + 1), addr >> 32);
+}
+
+/* Like firmware: every memory BAR gets a place, then memory decoding is switched on. */
+static int place_bars(struct pci_bus *pci, struct pci_device *dev)
+{
+	bool any = false;
+
+	for (unsigned bar = 0; bar < PCI_NR_BARS; bar++) {
+		u64 addr;
+
+		if (!is_mem_bar(dev, bar))
+			continue;
+		addr = find_place(pci, dev, bar);
+		if (!addr) {
+			for (unsigned b = 0; b < bar; b++)
+				if (is_mem_bar(dev, b))
+					set_bar_address(dev, b, 0);
+			return -ENOSPC;
+		}
+		set_bar_address(dev, bar, addr);
+		any = true;
+	}
+	if (any)
+		dev->config[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
+	return 0;
+}
+
+static int find_slot(const struct pci_bus *pci, int slot)
+{
+	if (slot >= 0)
+		return pci->slots[slot] ? -EBUSY : slot;
+	for (slot = 0; slot < PCI_NR_SLOTS; slot++)
+		if (!pci->slots[slot])
+			return slot;
+	return -ENOSPC;
+}
+
 int pci__register(struct pci_bus *pci, struct pci_device *dev, int slot)
 {
-	int ret = 0;
+	int ret;
 
 	if (slot >= PCI_NR_SLOTS)
 		return -EINVAL;
 	pthread_mutex_lock(&pci->lock);
-	if (slot < 0) {
-		for (slot = 0; slot < PCI_NR_SLOTS && pci->slots[slot]; slot++)
-			;
-		if (slot == PCI_NR_SLOTS)
-			ret = -ENOSPC;
-	} else if (pci->slots[slot]) {
-		ret = -EBUSY;
+	ret = find_slot(pci, slot);
+	if (ret >= 0) {
+		slot = ret;
+		ret = place_bars(pci, dev);
 	}
 	if (!ret) {
 		pci->slots[slot] = dev;
@@ -237,7 +336,46 @@ void pci__unregister(struct pci_bus *pci, struct pci_device *dev)
 	pthread_mutex_unlock(&pci->lock);
 }
 
-static int register_ports(struct pci_bus *pci, struct bus *pio)
+/* The enabled memory BAR of a device on the bus that holds [addr, addr + len), if any. */
+static struct pci_device *bar_at(const struct pci_bus *pci, u64 addr, u32 len, unsigned *bar,
+				 u64 *offset)
+{
+	for (unsigned s = 0; s < PCI_NR_SLOTS; s++) {
+		struct pci_device *dev = pci->slots[s];
+
+		for (unsigned b = 0; dev && b < PCI_NR_BARS; b++) {
+			u64 base = pci_device__bar_address(dev, b);
+
+			if (!is_mem_bar(dev, b) || !pci_device__bar_enabled(dev, b) || addr < base ||
+			    addr - base >= dev->bar_size[b] || len > dev->bar_size[b] - (addr - base))
+				continue;
+			*bar = b;
+			*offset = addr - base;
+			return dev;
+		}
+	}
+	return NULL;
+}
+
+/* The whole window is one bus device; BARs are looked up under the lock since they move. */
+static void window_access(struct bus_device *bdev, u64 offset, u8 *data, u32 len, bool is_write)
+{
+	struct pci_bus *pci = container_of(bdev, struct pci_bus, window_dev);
+	struct pci_device *dev;
+	unsigned bar;
+	u64 bar_off;
+
+	pthread_mutex_lock(&pci->lock);
+	dev = bar_at(pci, bdev->base + offset, len, &bar, &bar_off);
+	if (dev && dev->ops && dev->ops->bar_access)
+		dev->ops->bar_access(dev, bar, bar_off, data, len, is_write);
+	else
+		pr_debug("pci: unclaimed %u-byte %s at %#llx", len, is_write ? "write" : "read",
+			 (unsigned long long)(bdev->base + offset));
+	pthread_mutex_unlock(&pci->lock);
+}
+
+static int register_ports(struct pci_bus *pci, struct bus *pio, struct bus *mmio)
 {
 	int ret = bus__register(pio, &pci->addr_dev);
 
@@ -245,11 +383,21 @@ static int register_ports(struct pci_bus *pci, struct bus *pio)
 		return ret;
 	ret = bus__register(pio, &pci->data_dev);
 	if (ret)
-		bus__unregister(pio, &pci->addr_dev);
+		goto unregister_addr;
+	if (mmio) {
+		ret = bus__register(mmio, &pci->window_dev);
+		if (ret)
+			goto unregister_data;
+	}
+	return 0;
+unregister_data:
+	bus__unregister(pio, &pci->data_dev);
+unregister_addr:
+	bus__unregister(pio, &pci->addr_dev);
 	return ret;
 }
 
-int pci__init(struct pci_bus *pci, struct bus *pio)
+int pci__init(struct pci_bus *pci, struct bus *pio, struct bus *mmio)
 {
 	int ret;
 
@@ -260,6 +408,10 @@ int pci__init(struct pci_bus *pci, struct bus *pio)
 	pci->data_dev = (struct bus_device){ .name = "pci config data",
 					     .base = PCI_CONFIG_DATA_PORT, .len = 4,
 					     .access = data_access };
+	pci->window_dev = (struct bus_device){ .name = "pci memory window",
+					       .base = PCI_MMIO_START,
+					       .len = PCI_MMIO_END - PCI_MMIO_START,
+					       .access = window_access };
 	pci_device__init(&pci->host_bridge, "host bridge", HOST_BRIDGE_VENDOR, HOST_BRIDGE_DEVICE,
 			 CLASS_BRIDGE_HOST, NULL);
 	ret = -pthread_mutex_init(&pci->lock, NULL);
@@ -267,12 +419,13 @@ int pci__init(struct pci_bus *pci, struct bus *pio)
 		return ret;
 	ret = pci__register(pci, &pci->host_bridge, 0);
 	if (!ret)
-		ret = register_ports(pci, pio);
+		ret = register_ports(pci, pio, mmio);
 	if (ret) {
 		pthread_mutex_destroy(&pci->lock);
 		return ret;
 	}
 	pci->bus = pio;
+	pci->mmio = mmio;
 	return 0;
 }
 
@@ -280,8 +433,11 @@ void pci__exit(struct pci_bus *pci)
 {
 	if (!pci->bus)
 		return;
+	if (pci->mmio)
+		bus__unregister(pci->mmio, &pci->window_dev);
 	bus__unregister(pci->bus, &pci->data_dev);
 	bus__unregister(pci->bus, &pci->addr_dev);
 	pci->bus = NULL;
+	pci->mmio = NULL;
 	pthread_mutex_destroy(&pci->lock);
 }

@@ -1,7 +1,8 @@
 /*
  * PCI bus 0 behind configuration mechanism #1 (ports 0xcf8/0xcfc), a host bridge at 00:00.0,
- * and the registration API devices (virtio-pci) use: a config space image with write masks,
- * BAR sizing, capabilities, and a callback on guest config writes.
+ * the 32-bit memory window where BARs live, and the registration API devices (virtio-pci)
+ * use: a config space image with write masks, BAR sizing and placement, capabilities, and
+ * callbacks on guest config writes and BAR accesses.
  */
 #ifndef NV_DEVICES_PCI_H
 #define NV_DEVICES_PCI_H
@@ -57,6 +58,12 @@ struct pci_device_ops {
 	void (*config_write)(struct pci_device *dev, u32 offset, u32 len);
 	/* Optional: before a guest read of [offset, offset + len), to refresh live registers. */
 	void (*config_read)(struct pci_device *dev, u32 offset, u32 len);
+	/*
+	 * A guest access to memory BAR bar, decoded through the PCI window: offset + len lies
+	 * within the BAR (len 1, 2, 4 or 8). Reads fill data; bytes left alone read as 0xff.
+	 */
+	void (*bar_access)(struct pci_device *dev, unsigned bar, u64 offset, u8 *data, u32 len,
+			   bool is_write);
 };
 
 /* Embed in the device's struct and get back with container_of in the callbacks. */
@@ -75,19 +82,27 @@ struct pci_device {
 struct pci_bus {
 	struct bus_device addr_dev;	/* PCI_CONFIG_ADDR_PORT, 4 ports */
 	struct bus_device data_dev;	/* PCI_CONFIG_DATA_PORT, 4 ports */
+	struct bus_device window_dev;	/* [PCI_MMIO_START, PCI_MMIO_END) on the MMIO bus */
 	struct bus *bus;
+	struct bus *mmio;		/* NULL: no window (config space only) */
 	pthread_mutex_t lock;		/* the address latch and every device's config space */
 	u32 config_address;
 	struct pci_device *slots[PCI_NR_SLOTS];	/* function 0 of each slot */
 	struct pci_device host_bridge;
 };
 
-/* Creates bus 0 with the host bridge at 00:00.0 and claims the configuration ports. */
-int pci__init(struct pci_bus *pci, struct bus *pio) __must_check;
+/*
+ * Creates bus 0 with the host bridge at 00:00.0 and claims the configuration ports, and,
+ * when mmio is not NULL, the memory window on it: guest accesses there reach the device
+ * whose enabled memory BAR holds the address (the guest may move BARs at any time).
+ */
+int pci__init(struct pci_bus *pci, struct bus *pio, struct bus *mmio) __must_check;
 void pci__exit(struct pci_bus *pci);
 /*
- * Puts dev at function 0 of slot (0-31), or of the first free slot if slot < 0.
- * -EBUSY if taken, -ENOSPC if full, -EINVAL for a bad slot.
+ * Puts dev at function 0 of slot (0-31), or of the first free slot if slot < 0, and places
+ * its memory BARs as firmware would: naturally aligned in the window, clear of the other
+ * devices' BARs, memory decoding on. I/O BARs are left unassigned.
+ * -EBUSY if the slot is taken, -ENOSPC if the bus or window is full, -EINVAL for a bad slot.
  */
 int pci__register(struct pci_bus *pci, struct pci_device *dev, int slot) __must_check;
 void pci__unregister(struct pci_bus *pci, struct pci_device *dev);

@@ -68,7 +68,7 @@ static void exit_acpi_pm(struct machine *m)
 
 static int init_pci(struct machine *m)
 {
-	return pci__init(&m->devices.pci, &m->pio);
+	return pci__init(&m->devices.pci, &m->pio, &m->mmio);
 }
 
 static void exit_pci(struct machine *m)

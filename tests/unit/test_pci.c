@@ -1,4 +1,7 @@
-/* Unit tests for PCI mechanism #1: host bridge, absent functions, BAR sizing, capabilities. */
+/*
+ * Unit tests for PCI mechanism #1 (host bridge, absent functions, BAR sizing, capabilities)
+ * and the memory window (BAR placement, accesses decoded to the BAR that holds them).
+ */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -11,6 +14,12 @@ struct fake_pci {
 	struct pci_device pdev;
 	unsigned writes, reads;
 	u32 last_offset, last_len;
+	unsigned bar_accesses;
+	unsigned last_bar;
+	u64 last_bar_offset;
+	u32 last_bar_len;
+	bool last_bar_write;
+	u8 last_bar_data[8];
 };
 
 static void fake_config_write(struct pci_device *dev, u32 offset, u32 len)
@@ -30,18 +39,37 @@ static void fake_config_read(struct pci_device *dev, u32 offset, u32 len)
 	dev->config[0x44] = f->reads;	/* a "live" register */
 }
 
+/* Records the access; reads return the low byte of the offset in every byte. */
+static void fake_bar_access(struct pci_device *dev, unsigned bar, u64 offset, u8 *data, u32 len,
+			    bool is_write)
+{
+	struct fake_pci *f = container_of(dev, struct fake_pci, pdev);
+
+	f->bar_accesses++;
+	f->last_bar = bar;
+	f->last_bar_offset = offset;
+	f->last_bar_len = len;
+	f->last_bar_write = is_write;
+	if (is_write)
+		memcpy(f->last_bar_data, data, len);
+	else
+		memset(data, (u8)offset, len);
+}
+
 static const struct pci_device_ops fake_ops = {
 	.config_write = fake_config_write,
 	.config_read = fake_config_read,
+	.bar_access = fake_bar_access,
 };
 
-static struct bus bus;
+static struct bus bus, mmio;
 static struct pci_bus pci;
 
 static void setup(void)
 {
 	bus__init(&bus, "pio");
-	if (pci__init(&pci, &bus))
+	bus__init(&mmio, "mmio");
+	if (pci__init(&pci, &bus, &mmio))
 		abort();
 }
 
@@ -168,6 +196,9 @@ static void test_bar_sizing(void)
 	CHECK_EQ(pci_device__bar_address(&f.pdev, 1), 0xc040);
 	CHECK_EQ(pci_device__bar_address(&f.pdev, 2), 0x100000000ULL);
 	CHECK_EQ(pci_device__bar_address(&f.pdev, 3), 0);
+	CHECK(pci_device__bar_enabled(&f.pdev, 0));	/* placed and decoding, as firmware leaves it */
+	CHECK(!pci_device__bar_enabled(&f.pdev, 1));	/* I/O BARs are not placed */
+	cfg_write(3, PCI_COMMAND, 0x0000, 2);
 	CHECK(!pci_device__bar_enabled(&f.pdev, 0));
 	cfg_write(3, PCI_COMMAND, 0x0003, 2);
 	CHECK(pci_device__bar_enabled(&f.pdev, 0));
@@ -179,17 +210,120 @@ static void test_bar_sizing(void)
 
 static void test_large_bar64(void)
 {
-	struct fake_pci f;
+	struct fake_pci f, g;
 
 	setup();
 	pci_device__init(&f.pdev, "big", 0x1af4, 0x1041, 0x020000, NULL);
 	CHECK_EQ(pci_device__set_bar(&f.pdev, 0, PCI_BAR_MEM64, 8 * GiB, true), 0);
-	CHECK_EQ(pci__register(&pci, &f.pdev, -1), 0);
-	CHECK_EQ(f.pdev.devfn, 1 << 3);
+	CHECK_EQ(pci__register(&pci, &f.pdev, -1), -ENOSPC);	/* larger than the window */
+	CHECK_EQ(pci_device__bar_address(&f.pdev, 0), 0);
+	pci_device__init(&g.pdev, "half", 0x1af4, 0x1041, 0x020000, NULL);
+	CHECK_EQ(pci_device__set_bar(&g.pdev, 0, PCI_BAR_MEM64, 512 * MiB, true), 0);
+	CHECK_EQ(pci__register(&pci, &g.pdev, -1), 0);
+	CHECK_EQ(g.pdev.devfn, 1 << 3);
+	CHECK_EQ(pci_device__bar_address(&g.pdev, 0), 0xc0000000);	/* the one 512 MiB-aligned place */
 	cfg_write(1, PCI_BAR(0), 0xffffffff, 4);
 	cfg_write(1, PCI_BAR(1), 0xffffffff, 4);
-	CHECK_EQ(cfg_read(1, PCI_BAR(0), 4), 0x0000000c);
-	CHECK_EQ(cfg_read(1, PCI_BAR(1), 4), 0xfffffffe);
+	CHECK_EQ(cfg_read(1, PCI_BAR(0), 4), 0xe000000c);	/* size bits */
+	CHECK_EQ(cfg_read(1, PCI_BAR(1), 4), 0xffffffff);
+	teardown();
+}
+
+/* Firmware-like placement: naturally aligned, inside the window, clear of each other. */
+static void test_bar_placement(void)
+{
+	static struct fake_pci devs[4];
+	static const u64 sizes[4] = { 16 * KiB, 1 * MiB, 4 * KiB, 64 * MiB };
+	u64 lo[8], hi[8];
+	unsigned n = 0;
+
+	setup();
+	for (unsigned i = 0; i < 4; i++) {
+		pci_device__init(&devs[i].pdev, "fake", 0x1af4, 0x1041, 0x010000, &fake_ops);
+		CHECK_EQ(pci_device__set_bar(&devs[i].pdev, 0, PCI_BAR_MEM32, sizes[i], false), 0);
+		CHECK_EQ(pci_device__set_bar(&devs[i].pdev, 4, PCI_BAR_MEM64, sizes[3 - i], false), 0);
+		CHECK_EQ(pci__register(&pci, &devs[i].pdev, -1), 0);
+		CHECK(cfg_read(i + 1, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY);
+		for (unsigned b = 0; b < 6; b += 4) {
+			u64 a = pci_device__bar_address(&devs[i].pdev, b), sz = devs[i].pdev.bar_size[b];
+
+			CHECK(a >= PCI_MMIO_START && a + sz <= PCI_MMIO_END);
+			CHECK_EQ(a & (sz - 1), 0);
+			lo[n] = a;
+			hi[n++] = a + sz;
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = i + 1; j < n; j++)
+			CHECK(hi[i] <= lo[j] || hi[j] <= lo[i]);
+	/* Unregistering frees its space for the next device. */
+	pci__unregister(&pci, &devs[3].pdev);
+	CHECK_EQ(pci__register(&pci, &devs[3].pdev, -1), 0);
+	teardown();
+}
+
+static void test_window_full(void)
+{
+	static struct fake_pci devs[4];
+	unsigned placed = 0;
+
+	setup();
+	for (unsigned i = 0; i < 4; i++) {
+		pci_device__init(&devs[i].pdev, "fake", 0x1af4, 0x1041, 0x010000, &fake_ops);
+		CHECK_EQ(pci_device__set_bar(&devs[i].pdev, 0, PCI_BAR_MEM32, 256 * MiB, false), 0);
+		CHECK_EQ(pci_device__set_bar(&devs[i].pdev, 2, PCI_BAR_MEM32, 4 * KiB, false), 0);
+		if (pci__register(&pci, &devs[i].pdev, -1) == 0)
+			placed++;
+		else
+			CHECK_EQ(pci_device__bar_address(&devs[i].pdev, 2), 0);	/* nothing half-placed */
+	}
+	CHECK_EQ(placed, 3);	/* 960 MiB hold three 256 MiB BARs (and the small ones) */
+	teardown();
+}
+
+static u64 mmio_read(u64 addr, u32 len)
+{
+	u64 v = 0;
+
+	bus__access(&mmio, addr, (u8 *)&v, len, false);
+	return v;
+}
+
+static void test_window_access(void)
+{
+	struct fake_pci f;
+	u64 base, v = 0x1122334455667788ULL;
+
+	setup();
+	memset(&f, 0, sizeof(f));
+	pci_device__init(&f.pdev, "fake", 0x1af4, 0x1041, 0x010000, &fake_ops);
+	CHECK_EQ(pci_device__set_bar(&f.pdev, 4, PCI_BAR_MEM64, 16 * KiB, false), 0);
+	CHECK_EQ(pci__register(&pci, &f.pdev, 2), 0);
+	base = pci_device__bar_address(&f.pdev, 4);
+	CHECK_EQ(mmio_read(base + 0x123, 1), 0x23);
+	CHECK_EQ(f.last_bar, 4);
+	CHECK_EQ(f.last_bar_offset, 0x123);
+	bus__access(&mmio, base + 0x3ff8, (u8 *)&v, 8, true);
+	CHECK(f.last_bar_write);
+	CHECK_EQ(f.last_bar_len, 8);
+	CHECK(!memcmp(f.last_bar_data, &v, 8));
+	f.bar_accesses = 0;
+	CHECK_EQ(mmio_read(base + 0x3ffe, 4), 0xffffffff);	/* straddles the end */
+	CHECK_EQ(mmio_read(base + 0x4000, 1), 0xff);
+	CHECK_EQ(f.bar_accesses, 0);
+	/* The guest moves the BAR: the old place goes dead, the new one answers. */
+	cfg_write(2, PCI_BAR(4), 0xd0000000, 4);
+	CHECK_EQ(mmio_read(base + 0x10, 1), 0xff);
+	CHECK_EQ(mmio_read(0xd0000010, 1), 0x10);
+	/* Decoding off: nothing answers. */
+	cfg_write(2, PCI_COMMAND, 0, 2);
+	CHECK_EQ(mmio_read(0xd0000010, 1), 0xff);
+	cfg_write(2, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	CHECK_EQ(mmio_read(0xd0000010, 1), 0x10);
+	/* Moved above 4 GiB or outside the window: unreachable through it, and no harm. */
+	cfg_write(2, PCI_BAR(5), 1, 4);
+	CHECK_EQ(mmio_read(0xd0000010, 1), 0xff);
+	CHECK_EQ(f.bar_accesses, 2);
 	teardown();
 }
 
@@ -289,6 +423,9 @@ int main(void)
 	RUN(test_address_register);
 	RUN(test_bar_sizing);
 	RUN(test_large_bar64);
+	RUN(test_bar_placement);
+	RUN(test_window_full);
+	RUN(test_window_access);
 	RUN(test_status_and_capabilities);
 	RUN(test_register_slots);
 	RUN(test_hostile);
