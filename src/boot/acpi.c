@@ -1,11 +1,13 @@
 /*
  * Builds the ACPI tables in the BIOS area: RSDP -> XSDT/RSDT -> FADT (-> FACS, DSDT) and MADT.
- * The FADT describes the fixed PM hardware of layout.h; the DSDT only carries \_S5.
+ * The FADT describes the fixed PM hardware of layout.h; the DSDT carries \_S5 and the PCI
+ * root bridge \_SB.PCI0 (windows from layout.h, INTx routing in _PRT).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "boot/acpi.h"
+#include "boot/aml.h"
 #include "boot/boot.h"
 #include "boot/layout.h"
 
@@ -16,12 +18,9 @@
 #define DSDT_REVISION	2	/* 64-bit AML integers */
 #define AML_MAX		32
 
-/* AML opcodes (ACPI spec, chapter 20) */
-#define AML_ZERO	0x00
-#define AML_ONE		0x01
-#define AML_NAME	0x08
-#define AML_BYTE	0x0a
-#define AML_PACKAGE	0x12
+#define DSDT_AML_MAX	4096	/* the AML below is about 2 KiB */
+#define PCI_SLOTS	32
+#define PCI_PINS	4	/* INTA# to INTD# */
 
 struct acpi_layout {
 	u64 rsdp, xsdt, rsdt, fadt, facs, madt, dsdt, end;	/* offsets from BOOT_ACPI_ADDR */
@@ -57,40 +56,96 @@ static u32 madt_size(unsigned ncpus)
 	       sizeof(struct acpi_madt_lapic_nmi);
 }
 
-/* Small integers get the short AML forms; ours never exceed a byte. */
-static unsigned aml_byte_int(u8 *p, u8 v)
+/* Name(_S5_, Package(4) { SLP_TYPa, SLP_TYPb, 0, 0 }): what to write to PM1_CNT for S5. */
+static void aml_s5(struct aml *a)
 {
-	if (v == 0 || v == 1) {
-		p[0] = v ? AML_ONE : AML_ZERO;
-		return 1;
-	}
-	p[0] = AML_BYTE;
-	p[1] = v;
-	return 2;
+	aml__name(a, "_S5_");
+	aml__package_begin(a, 4);
+	aml__integer(a, ACPI_S5_SLP_TYP);
+	aml__integer(a, ACPI_S5_SLP_TYP);
+	aml__integer(a, 0);
+	aml__integer(a, 0);
+	aml__end(a);
 }
 
-/* Name(_S5_, Package(4) { SLP_TYPa, SLP_TYPb, 0, 0 }) */
-static unsigned dsdt_aml(u8 *aml)
+/*
+ * The root bridge's windows: bus 0 only; all I/O ports but the config mechanism's
+ * 0xcf8-0xcff, which the bridge itself decodes; the 32-bit MMIO window of layout.h.
+ */
+static void aml_pci_crs(struct aml *a)
 {
-	unsigned n = 0, pkg_start;
+	u8 buf[128];
+	struct aml r;
 
-	aml[n++] = AML_NAME;
-	memcpy(aml + n, "_S5_", 4);
-	n += 4;
-	aml[n++] = AML_PACKAGE;
-	pkg_start = n++;		/* PkgLength: one byte, the package is < 64 bytes */
-	aml[n++] = 4;			/* NumElements */
-	n += aml_byte_int(aml + n, ACPI_S5_SLP_TYP);
-	n += aml_byte_int(aml + n, ACPI_S5_SLP_TYP);
-	n += aml_byte_int(aml + n, 0);
-	n += aml_byte_int(aml + n, 0);
-	aml[pkg_start] = (u8)(n - pkg_start);
-	return n;
+	aml__init(&r, buf, sizeof(buf));
+	aml__res_bus_number(&r, 0, 0);
+	aml__res_io(&r, PCI_CONFIG_ADDR_PORT, 8);
+	aml__res_word_io(&r, 0x0000, PCI_CONFIG_ADDR_PORT - 1);
+	aml__res_word_io(&r, PCI_CONFIG_ADDR_PORT + 8, 0xffff);
+	aml__res_dword_memory(&r, (u32)PCI_MMIO_START, (u32)(PCI_MMIO_END - 1));
+	aml__name(a, "_CRS");
+	aml__resource_template(a, &r);
+}
+
+/*
+ * _PRT: slot N's pin P (0 = INTA#) goes straight to GSI FIRST + (N + P) % NR, the swizzle
+ * that spreads devices over the IOAPIC pins. Source 0 means "SourceIndex is the GSI", which
+ * Linux then programs level-triggered, active-low, as PCI wants.
+ */
+static void aml_pci_prt(struct aml *a)
+{
+	aml__name(a, "_PRT");
+	aml__package_begin(a, PCI_SLOTS * PCI_PINS);
+	for (u32 slot = 0; slot < PCI_SLOTS; slot++) {
+		for (u32 pin = 0; pin < PCI_PINS; pin++) {
+			aml__package_begin(a, 4);
+			aml__integer(a, slot << 16 | 0xffff);	/* any function of the slot */
+			aml__integer(a, pin);
+			aml__integer(a, 0);
+			aml__integer(a, PCI_INTX_FIRST_GSI + (slot + pin) % PCI_INTX_NR_GSI);
+			aml__end(a);
+		}
+	}
+	aml__end(a);
+}
+
+/*
+ * PCI0: a PCI (not PCIe: no MCFG) host bridge for segment 0, bus 0, config via 0xcf8. No
+ * _ADR: the spec says a device has _HID or _ADR, not both, and iasl warns about both.
+ */
+static void aml_pci0(struct aml *a)
+{
+	aml__scope_begin(a, "\\_SB");
+	aml__device_begin(a, "PCI0");
+	aml__name(a, "_HID");
+	aml__eisaid(a, "PNP0A03");
+	aml__name(a, "_UID");
+	aml__integer(a, 0);
+	aml__name(a, "_SEG");
+	aml__integer(a, 0);
+	aml__name(a, "_BBN");
+	aml__integer(a, 0);
+	aml_pci_crs(a);
+	aml_pci_prt(a);
+	aml__end(a);
+	aml__end(a);
+}
+
+/* The DSDT's AML into buf: its length, or -errno. */
+static long dsdt_aml(u8 *buf, size_t cap)
+{
+	struct aml a;
+
+	aml__init(&a, buf, cap);
+	aml_s5(&a);
+	aml_pci0(&a);
+	return aml__finish(&a);
 }
 
 static void layout(unsigned ncpus, struct acpi_layout *l)
 {
-	u8 aml[AML_MAX];
+	u8 aml[DSDT_AML_MAX];
+	long n = dsdt_aml(aml, sizeof(aml));
 	u64 cur = 0;
 
 	l->rsdp = place(&cur, sizeof(struct acpi_rsdp), TABLE_ALIGN);
@@ -99,7 +154,8 @@ static void layout(unsigned ncpus, struct acpi_layout *l)
 	l->fadt = place(&cur, sizeof(struct acpi_fadt), TABLE_ALIGN);
 	l->facs = place(&cur, sizeof(struct acpi_facs), FACS_ALIGN);
 	l->madt = place(&cur, madt_size(ncpus), TABLE_ALIGN);
-	l->dsdt = place(&cur, sizeof(struct acpi_table_header) + dsdt_aml(aml), TABLE_ALIGN);
+	/* A DSDT that does not encode is refused by acpi__build; size it as empty. */
+	l->dsdt = place(&cur, sizeof(struct acpi_table_header) + (n > 0 ? n : 0), TABLE_ALIGN);
 	l->end = cur;
 }
 
@@ -207,11 +263,16 @@ static void build_madt(u8 *p, unsigned ncpus)
 	set_header(p, "APIC", off, MADT_REVISION);
 }
 
-static void build_dsdt(u8 *p)
+static int build_dsdt(u8 *p, char *err, size_t errlen)
 {
-	unsigned n = dsdt_aml(p + sizeof(struct acpi_table_header));
+	u32 hdr = sizeof(struct acpi_table_header);
+	long n = dsdt_aml(p + hdr, DSDT_AML_MAX);
 
-	set_header(p, "DSDT", sizeof(struct acpi_table_header) + n, DSDT_REVISION);
+	if (n < 0)
+		return set_err(err, errlen, (int)-n, "ACPI: the DSDT's AML does not encode (%s)",
+			       strerror((int)-n));
+	set_header(p, "DSDT", hdr + (u32)n, DSDT_REVISION);
+	return 0;
 }
 
 static void build_sdts(u8 *base, const struct acpi_layout *l)
@@ -250,6 +311,7 @@ int acpi__build(const struct guest_memory *mem, unsigned ncpus, u64 *rsdp,
 {
 	u8 *base = guest_memory__ptr(mem, BOOT_ACPI_ADDR, BOOT_ACPI_MAX);
 	struct acpi_layout l;
+	int ret;
 
 	if (ncpus < 1 || ncpus > BOOT_MAX_CPUS)
 		return set_err(err, errlen, EINVAL, "ACPI: %u vCPUs (1 to %u supported)", ncpus,
@@ -263,7 +325,9 @@ int acpi__build(const struct guest_memory *mem, unsigned ncpus, u64 *rsdp,
 		return set_err(err, errlen, ENOMEM, "no guest RAM for the ACPI tables at 0x%llx",
 			       BOOT_ACPI_ADDR);
 	memset(base, 0, BOOT_ACPI_MAX);
-	build_dsdt(base + l.dsdt);
+	ret = build_dsdt(base + l.dsdt, err, errlen);
+	if (ret)
+		return ret;
 	build_facs(base + l.facs);
 	build_fadt(base + l.fadt, BOOT_ACPI_ADDR + l.facs, BOOT_ACPI_ADDR + l.dsdt);
 	build_madt(base + l.madt, ncpus);

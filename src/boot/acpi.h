@@ -1,6 +1,7 @@
 /*
  * ACPI tables for the guest: RSDP (v2), XSDT and RSDT, FADT (rev 6, full hardware model),
- * FACS, MADT and a minimal DSDT, written at BOOT_ACPI_ADDR. Layouts from the ACPI 6.x spec.
+ * FACS, MADT and a DSDT (\_S5, the PCI root bridge), written at BOOT_ACPI_ADDR. Layouts
+ * from the ACPI 6.x spec.
  */
 #ifndef NV_BOOT_ACPI_H
 #define NV_BOOT_ACPI_H
