@@ -166,6 +166,8 @@ int store__project_insert(struct store *st, const char *name, s64 org_id, s64 fo
 			  struct store_project *out, char *err, size_t errlen) __must_check;
 int store__project_get(struct store *st, const char *name, struct store_project *out,
 		       char *err, size_t errlen);
+int store__project_get_id(struct store *st, s64 id, struct store_project *out,
+			  char *err, size_t errlen);
 int store__project_list(struct store *st, s64 org_id, store_project_fn fn, void *arg,
 			char *err, size_t errlen);
 int store__project_delete(struct store *st, const char *name, char *err, size_t errlen)

@@ -85,6 +85,13 @@ int store__project_get(struct store *st, const char *name, struct store_project 
 		       read_project, out, err, errlen, what);
 }
 
+int store__project_get_id(struct store *st, s64 id, struct store_project *out,
+			  char *err, size_t errlen)
+{
+	return sql_get_one(st, sql_prepare(st, err, errlen, PROJECT_COLS "WHERE id = ?", "i", id),
+			   read_project, out, err, errlen, "the project");
+}
+
 int store__org_insert(struct store *st, const char *name, struct store_org *out,
 		      char *err, size_t errlen)
 {
