@@ -1,4 +1,4 @@
-/* The AML encoder: see aml.h. Encodings from the ACPI 6.4 spec, 20.2 (AML grammar) and 6.4 (resources). */
+/* The AML encoder (see aml.h); encodings from ACPI 6.4, 20.2 (AML grammar) and 6.4 (resources). */
 #include <errno.h>
 #include <string.h>
 

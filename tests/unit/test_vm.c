@@ -161,7 +161,7 @@ static void test_msi_routes_threads(void)
 static void test_irqfd(void)
 {
 	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	int gsi;
+	int gsi, ret = -EBUSY;
 
 	if (skip_reason) {
 		SKIP(skip_reason);
@@ -175,7 +175,6 @@ static void test_irqfd(void)
 	CHECK_EQ(vm__msi_route_update(&vm, gsi, 0xfee00000, 0x42), 0);
 	vm__irqfd_detach(&vm, efd, gsi);
 	/* Deassign is asynchronous in KVM; a re-attach may race it briefly. */
-	int ret = -EBUSY;
 	for (int i = 0; i < 100 && ret == -EBUSY; i++) {
 		ret = vm__irqfd_attach(&vm, efd, gsi);
 		if (ret == -EBUSY)
