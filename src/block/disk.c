@@ -148,7 +148,7 @@ static int map_zeroes(struct disk *d, char *err, size_t errlen)
 
 int disk__open(struct disk **out, const char *path, unsigned flags, char *err, size_t errlen)
 {
-	struct disk *d;
+	struct disk *d = NULL;
 	int ret;
 
 	ret = check_path(path, err, errlen);
