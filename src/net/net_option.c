@@ -95,14 +95,15 @@ int net_option__parse(const char *arg, struct net_option *opt, char *err, size_t
 	strcpy(buf, arg);
 	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		ret = parse_pair(item, opt, &seen_tap, err, errlen);
-		if (ret) {
-			memset(opt, 0, sizeof(*opt));
-			return ret;
-		}
+		if (ret)
+			goto fail;
 	}
-	if (!seen_tap)
-		return set_err(err, errlen, EINVAL, "--net: tap=NAME is missing (--net tap=NAME[,mac=MAC])");
-	return 0;
+	if (seen_tap)
+		return 0;
+	ret = set_err(err, errlen, EINVAL, "--net: tap=NAME is missing (--net tap=NAME[,mac=MAC])");
+fail:
+	memset(opt, 0, sizeof(*opt));	/* nothing half-parsed */
+	return ret;
 }
 
 /* 64-bit FNV-1a: stable, spreads short similar names (tap0, tap1) apart. */

@@ -750,8 +750,9 @@ void virtio_net__destroy(struct virtio_net *net)
 {
 	if (!net)
 		return;
-	rx_watch(net, false);
-	tx_watch(net, false);
+	/* Off the I/O thread the flags may be changing: remove both, each waits for its handler. */
+	io_thread__remove(net->io, net->tap.fd);
+	io_thread__remove(net->io, net->tx_fd);
 	close(net->tx_fd);
 	tap__close(&net->tap);
 	for (unsigned q = 0; q < net->vdev.nqueues; q++)
