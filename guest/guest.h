@@ -95,6 +95,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 int printf(const char *fmt, ...) __printf(1, 2);
 int parse_u64(const char *s, u64 *out);
+int parse_u64n(const char *s, size_t n, u64 *out);
+u32 crc32(u32 crc, const void *buf, size_t n);
+void hex_string(char *out, const void *buf, size_t n);
 
 /* serial.c: COM1, polled */
 void serial__init(void);

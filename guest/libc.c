@@ -222,20 +222,21 @@ int printf(const char *fmt, ...)
 	return n;
 }
 
-/* Decimal or 0x-prefixed hex, the whole string, no overflow. */
-int parse_u64(const char *s, u64 *out)
+/* Decimal or 0x-prefixed hex, all n characters, no overflow. */
+int parse_u64n(const char *s, size_t n, u64 *out)
 {
 	unsigned base = 10;
 	u64 v = 0;
 	unsigned d;
 
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		s += 2;
+		n -= 2;
 	}
-	if (!*s)
+	if (!n)
 		return -1;
-	for (; *s; s++) {
+	for (; n; n--, s++) {
 		if (*s >= '0' && *s <= '9')
 			d = *s - '0';
 		else if (base == 16 && *s >= 'a' && *s <= 'f')
@@ -250,4 +251,37 @@ int parse_u64(const char *s, u64 *out)
 	}
 	*out = v;
 	return 0;
+}
+
+int parse_u64(const char *s, u64 *out)
+{
+	return parse_u64n(s, strlen(s), out);
+}
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32): start with 0, chain by passing it back. */
+u32 crc32(u32 crc, const void *buf, size_t n)
+{
+	const u8 *p = buf;
+	int k;
+
+	crc = ~crc;
+	while (n--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
+/* n bytes as lowercase hex into out (2n + 1 bytes). */
+void hex_string(char *out, const void *buf, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const u8 *p = buf;
+
+	for (; n; n--, p++) {
+		*out++ = digits[*p >> 4];
+		*out++ = digits[*p & 15];
+	}
+	*out = '\0';
 }
