@@ -8,6 +8,8 @@
 #include <linux/if_tun.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -17,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "devices/io_thread.h"
+#include "devices/virtio/net.h"
 #include "net/tap.h"
 #include "tap.h"
 
@@ -253,6 +257,159 @@ static void test_from_fd(void)
 	close(fds[1]);
 }
 
+/* ---- the virtio-net device over a real tap: the host kernel answers an ARP request ---- */
+
+#define RAM_SIZE	(1 * MiB)
+#define QSIZE		8
+#define RX_RING		0x1000
+#define TX_RING		0x2000
+#define RX_BUFS		0x10000
+#define TX_BUF		0x30000
+#define BIT(n)		(1ULL << (n))
+
+static u8 ram[RAM_SIZE] __attribute__((aligned(4096)));
+static const u8 guest_mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+
+/* No transport here: interrupts and resets have nowhere to go. */
+__attribute__((weak)) void virtio__notify_queue(struct virtio_device *vdev, unsigned q) {}
+__attribute__((weak)) void virtio__notify_config(struct virtio_device *vdev) {}
+__attribute__((weak)) void virtio__set_needs_reset(struct virtio_device *vdev) {}
+
+static void put(u64 gpa, const void *p, size_t n)
+{
+	memcpy(ram + gpa, p, n);
+}
+
+static u16 get16(u64 gpa)
+{
+	return __atomic_load_n((u16 *)(ram + gpa), __ATOMIC_ACQUIRE);
+}
+
+/* One single-descriptor chain per slot i; published by bumping the avail index. */
+static void offer(u64 ring, u16 i, u64 gpa, u32 len, bool write)
+{
+	u16 flags = write ? 2 : 0, idx = get16(ring + 0x100 + 2) + 1;
+
+	put(ring + 16ULL * i, &gpa, 8);
+	put(ring + 16ULL * i + 8, &len, 4);
+	put(ring + 16ULL * i + 12, &flags, 2);
+	put(ring + 0x100 + 4 + 2 * (i % QSIZE), &i, 2);
+	__atomic_store_n((u16 *)(ram + ring + 0x100 + 2), idx, __ATOMIC_RELEASE);
+}
+
+static void ring_setup(struct virtqueue *vq, u64 ring)
+{
+	vq->size = QSIZE;
+	vq->desc_addr = ring;
+	vq->avail_addr = ring + 0x100;
+	vq->used_addr = ring + 0x200;
+	if (virtqueue__enable(vq, false, false))
+		abort();
+}
+
+static int set_addr(const char *name, unsigned long req, const char *ip)
+{
+	struct sockaddr_in *sin;
+	struct ifreq ifr;
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	sin->sin_family = AF_INET;
+	inet_pton(AF_INET, ip, &sin->sin_addr);
+	ret = ioctl(sock, req, &ifr);
+	close(sock);
+	return ret;
+}
+
+/* Who has 10.0.0.1? Tell 10.0.0.2 (our guest MAC), after an all-zero virtio-net header. */
+static size_t arp_request(u8 *p)
+{
+	static const u8 arp[] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+
+	memset(p, 0, 12 + 42);
+	p += 12;
+	memset(p, 0xff, 6);
+	memcpy(p + 6, guest_mac, 6);
+	p[12] = 0x08;
+	p[13] = 0x06;
+	memcpy(p + 14, arp, sizeof(arp));
+	memcpy(p + 22, guest_mac, 6);
+	memcpy(p + 28, "\x0a\x00\x00\x02", 4);
+	memcpy(p + 38, "\x0a\x00\x00\x01", 4);
+	return 12 + 42;
+}
+
+/* Looks through the used rx buffers for an ARP reply to our MAC, within 3 s. */
+static bool got_arp_reply(void)
+{
+	u16 seen = 0;
+
+	for (int t = 0; t < 3000; t++) {
+		for (; seen != get16(RX_RING + 0x200 + 2); seen++) {
+			u32 id;
+			const u8 *f;
+
+			memcpy(&id, ram + RX_RING + 0x200 + 4 + 8 * (seen % QSIZE), 4);
+			f = ram + RX_BUFS + 2048ULL * id + 12;
+			if (id < QSIZE && !memcmp(f, guest_mac, 6) && f[12] == 8 && f[13] == 6 &&
+			    f[21] == 2)
+				return true;
+		}
+		usleep(1000);
+	}
+	return false;
+}
+
+static void kick(struct io_thread *io, struct virtio_device *vdev, unsigned q)
+{
+	pthread_mutex_lock(&io->lock);
+	vdev->ops->queue_notify(vdev, q);
+	pthread_mutex_unlock(&io->lock);
+}
+
+static void device_arp(void)
+{
+	u64 want = BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MRG_RXBUF) | BIT(VIRTIO_NET_F_CSUM) |
+		   BIT(VIRTIO_NET_F_GUEST_CSUM) | BIT(VIRTIO_NET_F_GUEST_TSO4);
+	struct guest_memory mem;
+	struct virtio_device *vdev;
+	struct virtio_net *net;
+	struct io_thread io;
+	struct tap tap;
+	char err[256];
+
+	open_or_skip(&tap, "nvnet0");
+	CHECK_EQ(set_addr("nvnet0", SIOCSIFADDR, "10.0.0.1"), 0);
+	CHECK_EQ(set_addr("nvnet0", SIOCSIFNETMASK, "255.255.255.0"), 0);
+	CHECK_EQ(set_up("nvnet0"), 0);
+	guest_memory__init_from(&mem, ram, sizeof(ram));
+	CHECK_EQ(io_thread__init(&io, "net-tap-test", err, sizeof(err)), 0);
+	CHECK_EQ(virtio_net__create_on_tap(&net, &tap, guest_mac, &mem, &io, err, sizeof(err)), 0);
+	vdev = virtio_net__device(net);
+	vdev->driver_features = want & (vdev->device_features | BIT(VIRTIO_F_VERSION_1));
+	CHECK_EQ(vdev->driver_features, want);	/* the tap took the offloads */
+	CHECK(vdev->ops->features_ok(vdev, vdev->driver_features));
+	ring_setup(&vdev->queues[VIRTIO_NET_RXQ], RX_RING);
+	ring_setup(&vdev->queues[VIRTIO_NET_TXQ], TX_RING);
+	CHECK_EQ(vdev->ops->activate(vdev), 0);
+	CHECK_EQ(io_thread__start(&io, err, sizeof(err)), 0);
+	for (u16 i = 0; i < QSIZE; i++)
+		offer(RX_RING, i, RX_BUFS + 2048ULL * i, 2048, true);
+	kick(&io, vdev, VIRTIO_NET_RXQ);
+	offer(TX_RING, 0, TX_BUF, arp_request(ram + TX_BUF), false);
+	kick(&io, vdev, VIRTIO_NET_TXQ);
+	CHECK(got_arp_reply());
+	virtio_net__destroy(net);
+	io_thread__exit(&io);
+}
+
+static void test_device_over_tap(void)
+{
+	run_in_netns(device_arp);
+}
+
 int main(void)
 {
 	RUN(test_bad_names);
@@ -260,5 +417,6 @@ int main(void)
 	RUN(test_frame_exchange);
 	RUN(test_offloads_and_carrier);
 	RUN(test_busy_and_wrong_kind);
+	RUN(test_device_over_tap);
 	return tap_done();
 }
