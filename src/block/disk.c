@@ -28,9 +28,11 @@ static int check_path(const char *path, char *err, size_t errlen)
 	if (stat(path, &st) < 0)
 		return set_err(err, errlen, errno, "disk %s: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
-		return set_err(err, errlen, EISDIR, "disk %s is a directory, not an image file", path);
+		return set_err(err, errlen, EISDIR, "disk %s is a directory, not an image file",
+			       path);
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return set_err(err, errlen, EINVAL, "disk %s is not a regular file or block device", path);
+		return set_err(err, errlen, EINVAL, "disk %s is not a regular file or block device",
+			       path);
 	return 0;
 }
 
@@ -45,10 +47,12 @@ static int open_image(const char *path, unsigned flags, char *err, size_t errlen
 	if (fd >= 0)
 		return fd;
 	if (!(flags & DISK_RDONLY) && (errno == EACCES || errno == EPERM || errno == EROFS))
-		return set_err(err, errlen, errno, "disk %s is not writable (%s); add ,ro to use it read-only",
-			       path, strerror(errno));
+		return set_err(err, errlen, errno,
+			       "disk %s is not writable (%s); add ,ro to use it read-only", path,
+			       strerror(errno));
 	if ((flags & DISK_DIRECT) && errno == EINVAL)
-		return set_err(err, errlen, EINVAL, "disk %s: its file system does not support direct=on", path);
+		return set_err(err, errlen, EINVAL,
+			       "disk %s: its file system does not support direct=on", path);
 	return set_err(err, errlen, errno, "disk %s: %s", path, strerror(errno));
 }
 
@@ -61,17 +65,19 @@ static int image_size(struct disk *d, char *err, size_t errlen)
 		return set_err(err, errlen, errno, "disk %s: %s", d->path, strerror(errno));
 	if (S_ISBLK(st.st_mode)) {
 		if (ioctl(d->fd, BLKGETSIZE64, &size) < 0)
-			return set_err(err, errlen, errno, "disk %s: cannot read its size: %s", d->path,
-				       strerror(errno));
+			return set_err(err, errlen, errno, "disk %s: cannot read its size: %s",
+				       d->path, strerror(errno));
 	} else if (S_ISREG(st.st_mode)) {
 		size = st.st_size;
 	} else {
-		return set_err(err, errlen, EINVAL, "disk %s is not a regular file or block device", d->path);
+		return set_err(err, errlen, EINVAL, "disk %s is not a regular file or block device",
+			       d->path);
 	}
 	if (size == 0)
 		return set_err(err, errlen, EINVAL, "disk %s is empty", d->path);
 	if (size % DISK_SECTOR_SIZE)
-		return set_err(err, errlen, EINVAL, "disk %s: size %llu is not a multiple of %d bytes", d->path,
+		return set_err(err, errlen, EINVAL,
+			       "disk %s: size %llu is not a multiple of %d bytes", d->path,
 			       (unsigned long long)size, DISK_SECTOR_SIZE);
 	d->size = size;
 	return 0;
@@ -87,7 +93,8 @@ static int lock_image(struct disk *d, char *err, size_t errlen)
 	if (errno == EWOULDBLOCK)
 		return set_err(err, errlen, EBUSY, "disk %s is in use by another process", d->path);
 	/* Some file systems have no locks at all; running unlocked beats refusing to run. */
-	pr_warn("disk %s: cannot lock it (%s); another process could write it too\n", d->path, strerror(errno));
+	pr_warn("disk %s: cannot lock it (%s); another process could write it too\n", d->path,
+		strerror(errno));
 	return 0;
 }
 
@@ -119,12 +126,13 @@ static int alloc_disk(struct disk **out, const char *path, unsigned flags, char 
 	}
 	d->fd = -1;
 	d->flags = flags;
-	d->backend = DISK_BACKEND_INLINE;	/* nothing to stop until start_backend */
+	d->backend = DISK_BACKEND_INLINE; /* nothing to stop until start_backend */
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
 	d->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (d->efd < 0) {
-		int ret = set_err(err, errlen, errno, "disk %s: eventfd: %s", path, strerror(errno));
+		int ret =
+		    set_err(err, errlen, errno, "disk %s: eventfd: %s", path, strerror(errno));
 
 		disk__close(d);
 		return ret;
@@ -211,7 +219,7 @@ bool disk__readonly(const struct disk *d)
 
 const char *disk__backend(const struct disk *d)
 {
-	static const char *const names[] = { "io_uring", "threads", "inline" };
+	static const char *const names[] = {"io_uring", "threads", "inline"};
 
 	return names[d->backend];
 }

@@ -13,17 +13,17 @@
 #define DISK_SECTOR_SIZE 512
 
 /* disk__open flags. */
-#define DISK_RDONLY	(1u << 0)	/* O_RDONLY and a shared lock; writes fail with -EROFS */
-#define DISK_DIRECT	(1u << 1)	/* O_DIRECT: bypass the host page cache */
-#define DISK_NO_URING	(1u << 2)	/* use the worker threads even if io_uring works (tests) */
-#define DISK_NO_THREADS	(1u << 3)	/* with DISK_NO_URING: serve requests inline (tests) */
+#define DISK_RDONLY (1u << 0)	  /* O_RDONLY and a shared lock; writes fail with -EROFS */
+#define DISK_DIRECT (1u << 1)	  /* O_DIRECT: bypass the host page cache */
+#define DISK_NO_URING (1u << 2)	  /* use the worker threads even if io_uring works (tests) */
+#define DISK_NO_THREADS (1u << 3) /* with DISK_NO_URING: serve requests inline (tests) */
 
 enum disk_op {
 	DISK_OP_READ,
 	DISK_OP_WRITE,
-	DISK_OP_FLUSH,		/* fdatasync: completed writes reach stable storage */
-	DISK_OP_DISCARD,	/* punch a hole; unsupported file systems make it a no-op */
-	DISK_OP_WRITE_ZEROES,	/* later reads of the range return zeroes */
+	DISK_OP_FLUSH,	      /* fdatasync: completed writes reach stable storage */
+	DISK_OP_DISCARD,      /* punch a hole; unsupported file systems make it a no-op */
+	DISK_OP_WRITE_ZEROES, /* later reads of the range return zeroes */
 };
 
 struct disk_request;
@@ -38,19 +38,19 @@ typedef void (*disk_done_fn)(struct disk_request *req, int result);
 struct disk_request {
 	/* Filled in by the caller. */
 	enum disk_op op;
-	u64 offset;			/* bytes from the start of the image */
-	u64 len;			/* DISCARD, WRITE_ZEROES: bytes (READ, WRITE: set from iov) */
-	struct iovec *iov;		/* READ, WRITE buffers; the disk may advance them in place */
+	u64 offset;	   /* bytes from the start of the image */
+	u64 len;	   /* DISCARD, WRITE_ZEROES: bytes (READ, WRITE: set from iov) */
+	struct iovec *iov; /* READ, WRITE buffers; the disk may advance them in place */
 	unsigned iovcnt;
-	bool may_unmap;			/* WRITE_ZEROES may deallocate the range */
-	bool fua;			/* WRITE: stable on completion (a write-through cache) */
+	bool may_unmap; /* WRITE_ZEROES may deallocate the range */
+	bool fua;	/* WRITE: stable on completion (a write-through cache) */
 	disk_done_fn done;
 	/* Private to the disk. */
 	int result;
 	int stage;
 	unsigned retries;
 	u64 done_bytes;
-	void *bounce;			/* aligned copy for O_DIRECT when the buffers are not */
+	void *bounce; /* aligned copy for O_DIRECT when the buffers are not */
 	struct iovec step_iov;
 	struct disk_request *next;
 };
@@ -61,7 +61,8 @@ struct disk;
  * Opens the raw image at path (a regular file or a block device) and takes an advisory lock
  * on it (exclusive, or shared with DISK_RDONLY). Returns 0 or -errno with one line in err.
  */
-int disk__open(struct disk **out, const char *path, unsigned flags, char *err, size_t errlen) __must_check;
+int disk__open(struct disk **out, const char *path, unsigned flags, char *err,
+	       size_t errlen) __must_check;
 /* Waits for in-flight requests (running their callbacks), then closes. NULL is a no-op. */
 void disk__close(struct disk *d);
 

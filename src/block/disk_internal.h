@@ -10,11 +10,11 @@
 
 #include "block/disk.h"
 
-#define DISK_WORKERS		4
-#define DISK_ZERO_CHUNK		(1024 * 1024)	/* bytes per write when zeroes are written */
-#define DISK_MAX_BOUNCE		(4 * 1024 * 1024)
-#define DISK_MAX_RETRIES	1000		/* -EAGAIN/-EINTR in a row before giving up */
-#define DISK_URING_ENTRIES	256
+#define DISK_WORKERS 4
+#define DISK_ZERO_CHUNK (1024 * 1024) /* bytes per write when zeroes are written */
+#define DISK_MAX_BOUNCE (4 * 1024 * 1024)
+#define DISK_MAX_RETRIES 1000 /* -EAGAIN/-EINTR in a row before giving up */
+#define DISK_URING_ENTRIES 256
 
 enum disk_backend { DISK_BACKEND_URING, DISK_BACKEND_THREADS, DISK_BACKEND_INLINE };
 
@@ -28,24 +28,24 @@ struct disk_list {
 struct disk {
 	char *path;
 	int fd;
-	int efd;			/* completions waiting */
+	int efd; /* completions waiting */
 	u64 size;
 	unsigned flags;
 	enum disk_backend backend;
-	unsigned inflight;		/* owner's thread only */
-	void *zeroes;			/* DISK_ZERO_CHUNK zero bytes, page aligned (writable disks) */
-	bool no_zero_range, no_punch;	/* the file system said EOPNOTSUPP (atomic access) */
+	unsigned inflight; /* owner's thread only */
+	void *zeroes;	   /* DISK_ZERO_CHUNK zero bytes, page aligned (writable disks) */
+	bool no_zero_range, no_punch; /* the file system said EOPNOTSUPP (atomic access) */
 
-	pthread_mutex_t lock;		/* done, todo, stopping */
+	pthread_mutex_t lock; /* done, todo, stopping */
 	pthread_cond_t cond;
-	struct disk_list done;		/* finished, callback not yet run */
-	struct disk_list todo;		/* waiting for a worker thread */
+	struct disk_list done; /* finished, callback not yet run */
+	struct disk_list todo; /* waiting for a worker thread */
 	bool stopping;
 	pthread_t workers[DISK_WORKERS];
 	unsigned nworkers;
 
 	struct io_uring ring;
-	unsigned unsubmitted;		/* SQEs prepared since the last io_uring_submit */
+	unsigned unsubmitted; /* SQEs prepared since the last io_uring_submit */
 };
 
 enum disk_step_kind { STEP_READV, STEP_WRITEV, STEP_FDATASYNC, STEP_FALLOCATE };
@@ -56,9 +56,9 @@ struct disk_step {
 	const struct iovec *iov;
 	unsigned iovcnt;
 	u64 offset;
-	u64 len;			/* STEP_FALLOCATE */
-	int mode;			/* STEP_FALLOCATE */
-	int rw_flags;			/* STEP_WRITEV: RWF_DSYNC */
+	u64 len;      /* STEP_FALLOCATE */
+	int mode;     /* STEP_FALLOCATE */
+	int rw_flags; /* STEP_WRITEV: RWF_DSYNC */
 };
 
 void disk_step(struct disk *d, struct disk_request *r, struct disk_step *s);

@@ -87,7 +87,8 @@ static int prepare(struct disk *d, struct disk_request *r)
 		return -EROFS;
 	if (r->op == DISK_OP_FLUSH)
 		return 0;
-	if ((r->op == DISK_OP_READ || r->op == DISK_OP_WRITE) && iov_total(r->iov, r->iovcnt, &r->len))
+	if ((r->op == DISK_OP_READ || r->op == DISK_OP_WRITE) &&
+	    iov_total(r->iov, r->iovcnt, &r->len))
 		return -EINVAL;
 	if (r->offset > d->size || r->len > d->size - r->offset)
 		return -EINVAL;
@@ -162,11 +163,12 @@ unsigned disk__complete(struct disk *d)
 
 void disk__drain(struct disk *d)
 {
-	struct pollfd p = { .fd = d->efd, .events = POLLIN };
+	struct pollfd p = {.fd = d->efd, .events = POLLIN};
 
 	disk__submit(d);
 	while (d->inflight) {
-		/* The timeout only guards against a lost wake-up; completions normally end the wait. */
+		/* The timeout only guards against a lost wake-up; completions normally end the
+		 * wait. */
 		(void)poll(&p, 1, 100);
 		disk__complete(d);
 	}
@@ -300,8 +302,9 @@ static bool advance_zeroes(struct disk *d, struct disk_request *r, int res)
 	}
 	if (r->stage == ZERO_STAGE_RANGE) {
 		__atomic_store_n(&d->no_zero_range, true, __ATOMIC_RELAXED);
-		r->stage = (r->may_unmap && !__atomic_load_n(&d->no_punch, __ATOMIC_RELAXED)) ?
-			   ZERO_STAGE_PUNCH : ZERO_STAGE_WRITE;
+		r->stage = (r->may_unmap && !__atomic_load_n(&d->no_punch, __ATOMIC_RELAXED))
+			       ? ZERO_STAGE_PUNCH
+			       : ZERO_STAGE_WRITE;
 	} else {
 		__atomic_store_n(&d->no_punch, true, __ATOMIC_RELAXED);
 		r->stage = ZERO_STAGE_WRITE;

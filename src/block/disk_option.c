@@ -15,10 +15,12 @@ static int parse_id(const char *s, struct disk_option *opt, char *err, size_t er
 	if (!len)
 		return set_err(err, errlen, EINVAL, "--disk: id= needs a value");
 	if (len > DISK_ID_MAX)
-		return set_err(err, errlen, EINVAL, "--disk: id '%s' is longer than %d bytes", s, DISK_ID_MAX);
+		return set_err(err, errlen, EINVAL, "--disk: id '%s' is longer than %d bytes", s,
+			       DISK_ID_MAX);
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < 0x20 || s[i] > 0x7e)
-			return set_err(err, errlen, EINVAL, "--disk: id may hold printable ASCII only");
+			return set_err(err, errlen, EINVAL,
+				       "--disk: id may hold printable ASCII only");
 	}
 	memcpy(opt->id, s, len + 1);
 	return 0;
@@ -49,7 +51,8 @@ static int once(bool *seen, const char *key, char *err, size_t errlen)
 	return 0;
 }
 
-static int parse_item(char *item, struct disk_option *opt, struct seen *seen, char *err, size_t errlen)
+static int parse_item(char *item, struct disk_option *opt, struct seen *seen, char *err,
+		      size_t errlen)
 {
 	char *eq = strchr(item, '=');
 	int ret;
@@ -68,29 +71,34 @@ static int parse_item(char *item, struct disk_option *opt, struct seen *seen, ch
 		}
 		if (!strcmp(item, "direct")) {
 			ret = once(&seen->direct, "direct=", err, errlen);
-			return ret ? ret : parse_on_off("direct", eq + 1, &opt->direct, err, errlen);
+			return ret ? ret
+				   : parse_on_off("direct", eq + 1, &opt->direct, err, errlen);
 		}
 	}
-	return set_err(err, errlen, EINVAL, "--disk: unknown option '%s' (expected " DISK_OPTION_KEYS ")", item);
+	return set_err(err, errlen, EINVAL,
+		       "--disk: unknown option '%s' (expected " DISK_OPTION_KEYS ")", item);
 }
 
 int disk_option__parse(const char *arg, struct disk_option *opt, char *err, size_t errlen)
 {
 	char buf[sizeof(opt->path) + 64], *item, *next;
-	struct seen seen = { 0 };
+	struct seen seen = {0};
 	int ret;
 
 	memset(opt, 0, sizeof(*opt));
 	if (!arg || strlen(arg) >= sizeof(buf))
-		return set_err(err, errlen, EINVAL, "--disk: %s", arg ? "argument too long" : "missing argument");
+		return set_err(err, errlen, EINVAL, "--disk: %s",
+			       arg ? "argument too long" : "missing argument");
 	strcpy(buf, arg);
 	next = strchr(buf, ',');
 	if (next)
 		*next++ = 0;
 	if (!buf[0])
-		return set_err(err, errlen, EINVAL, "--disk: empty path (expected PATH[,ro][,id=ID][,direct=on|off])");
+		return set_err(err, errlen, EINVAL,
+			       "--disk: empty path (expected PATH[,ro][,id=ID][,direct=on|off])");
 	if (strlen(buf) >= sizeof(opt->path))
-		return set_err(err, errlen, ENAMETOOLONG, "--disk: path longer than %zu bytes", sizeof(opt->path) - 1);
+		return set_err(err, errlen, ENAMETOOLONG, "--disk: path longer than %zu bytes",
+			       sizeof(opt->path) - 1);
 	strcpy(opt->path, buf);
 	while ((item = next)) {
 		next = strchr(item, ',');

@@ -44,7 +44,8 @@ void disk_threads__init(struct disk *d)
 	for (unsigned i = 0; i < DISK_WORKERS; i++) {
 		ret = pthread_create(&d->workers[i], NULL, worker, d);
 		if (ret) {
-			pr_warn("disk %s: cannot start an I/O thread: %s\n", d->path, strerror(ret));
+			pr_warn("disk %s: cannot start an I/O thread: %s\n", d->path,
+				strerror(ret));
 			break;
 		}
 		d->nworkers++;

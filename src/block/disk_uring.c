@@ -10,7 +10,10 @@
 #include "util/log.h"
 
 static const int needed_ops[] = {
-	IORING_OP_READV, IORING_OP_WRITEV, IORING_OP_FSYNC, IORING_OP_FALLOCATE,
+    IORING_OP_READV,
+    IORING_OP_WRITEV,
+    IORING_OP_FSYNC,
+    IORING_OP_FALLOCATE,
 };
 
 static int check_ops(struct disk *d, char *why, size_t whylen)
@@ -92,7 +95,8 @@ void disk_uring__queue(struct disk *d, struct disk_request *r)
 	struct disk_step s;
 
 	if (!sqe) {
-		pr_warn_once("disk %s: io_uring submission queue stuck; failing a request\n", d->path);
+		pr_warn_once("disk %s: io_uring submission queue stuck; failing a request\n",
+			     d->path);
 		disk_finish_later(d, r, -EIO);
 		return;
 	}
@@ -132,7 +136,7 @@ unsigned disk_uring__reap(struct disk *d)
 			disk_finish(d, r);
 			n++;
 		} else {
-			disk_uring__queue(d, r);	/* the rest of a short transfer, or a fallback */
+			disk_uring__queue(d, r); /* the rest of a short transfer, or a fallback */
 		}
 	}
 	return n;

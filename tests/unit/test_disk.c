@@ -13,7 +13,7 @@
 #define IMG_SIZE (1024 * 1024)
 
 static char img[64];
-static unsigned backend_flags;	/* 0, DISK_NO_URING, or DISK_NO_URING | DISK_NO_THREADS */
+static unsigned backend_flags; /* 0, DISK_NO_URING, or DISK_NO_URING | DISK_NO_THREADS */
 
 struct result {
 	struct disk_request req;
@@ -65,15 +65,15 @@ static int run(struct disk *d, struct result *r)
 
 static int rw(struct disk *d, enum disk_op op, u64 off, void *buf, size_t len)
 {
-	struct iovec iov = { buf, len };
-	struct result r = { .req = { .op = op, .offset = off, .iov = &iov, .iovcnt = 1 } };
+	struct iovec iov = {buf, len};
+	struct result r = {.req = {.op = op, .offset = off, .iov = &iov, .iovcnt = 1}};
 
 	return run(d, &r);
 }
 
 static int ranged(struct disk *d, enum disk_op op, u64 off, u64 len, bool unmap)
 {
-	struct result r = { .req = { .op = op, .offset = off, .len = len, .may_unmap = unmap } };
+	struct result r = {.req = {.op = op, .offset = off, .len = len, .may_unmap = unmap}};
 
 	return run(d, &r);
 }
@@ -124,8 +124,8 @@ static void test_round_trip(void)
 static void test_scattered(void)
 {
 	static u8 a[100], b[412], c[1024], back[1536];
-	struct iovec iov[3] = { { a, sizeof(a) }, { b, sizeof(b) }, { c, sizeof(c) } };
-	struct result r = { .req = { .op = DISK_OP_WRITE, .offset = 512, .iov = iov, .iovcnt = 3 } };
+	struct iovec iov[3] = {{a, sizeof(a)}, {b, sizeof(b)}, {c, sizeof(c)}};
+	struct result r = {.req = {.op = DISK_OP_WRITE, .offset = 512, .iov = iov, .iovcnt = 3}};
 	struct disk *d;
 
 	make_image(IMG_SIZE);
@@ -326,7 +326,9 @@ static void test_not_writable(void)
 			_exit(99);
 		int ret = open_err(img, 0, err, sizeof(err));
 		n = write(pipefd[1], err, strlen(err) + 1);
-		_exit(ret == -EACCES && n > 0 && open_err(img, DISK_RDONLY, err, sizeof(err)) == 0 ? 0 : 1);
+		_exit(ret == -EACCES && n > 0 && open_err(img, DISK_RDONLY, err, sizeof(err)) == 0
+			  ? 0
+			  : 1);
 	}
 	close(pipefd[1]);
 	n = read(pipefd[0], err, sizeof(err) - 1);
@@ -355,9 +357,9 @@ static void test_direct(void)
 		return;
 	}
 	memset(raw, 0x42, sizeof(raw));
-	CHECK_EQ(rw(d, DISK_OP_WRITE, 1024, raw + 4096, 512), 0);	/* aligned */
-	CHECK_EQ(rw(d, DISK_OP_WRITE, 1536, raw + 3, 1024), 0);		/* bounced */
-	CHECK_EQ(rw(d, DISK_OP_WRITE, 100, raw, 512), -EINVAL);		/* offset not aligned */
+	CHECK_EQ(rw(d, DISK_OP_WRITE, 1024, raw + 4096, 512), 0); /* aligned */
+	CHECK_EQ(rw(d, DISK_OP_WRITE, 1536, raw + 3, 1024), 0);	  /* bounced */
+	CHECK_EQ(rw(d, DISK_OP_WRITE, 100, raw, 512), -EINVAL);	  /* offset not aligned */
 	memset(raw, 0, sizeof(raw));
 	CHECK_EQ(rw(d, DISK_OP_READ, 1024, raw + 7, 1536), 0);
 	CHECK(all_bytes(raw + 7, 1536, 0x42));
@@ -382,10 +384,13 @@ static void test_close_drains(void)
 	if (!d)
 		return;
 	for (int i = 0; i < 32; i++) {
-		iov[i] = (struct iovec){ bufs[i], sizeof(bufs[i]) };
-		r[i] = (struct result){ .req = { .op = i % 2 ? DISK_OP_WRITE : DISK_OP_READ,
-						 .offset = i * 4096ULL, .iov = &iov[i], .iovcnt = 1,
-						 .done = done }, .res = -999 };
+		iov[i] = (struct iovec){bufs[i], sizeof(bufs[i])};
+		r[i] = (struct result){.req = {.op = i % 2 ? DISK_OP_WRITE : DISK_OP_READ,
+					       .offset = i * 4096ULL,
+					       .iov = &iov[i],
+					       .iovcnt = 1,
+					       .done = done},
+				       .res = -999};
 		disk__queue(d, &r[i].req);
 	}
 	disk__submit(d);
@@ -401,8 +406,9 @@ static void test_close_drains(void)
 static void test_short_transfer(void)
 {
 	static u8 a[100], b[412], c[512];
-	struct iovec iov[3] = { { a, sizeof(a) }, { b, sizeof(b) }, { c, sizeof(c) } };
-	struct disk_request r = { .op = DISK_OP_READ, .offset = 4096, .len = 1024, .iov = iov, .iovcnt = 3 };
+	struct iovec iov[3] = {{a, sizeof(a)}, {b, sizeof(b)}, {c, sizeof(c)}};
+	struct disk_request r = {
+	    .op = DISK_OP_READ, .offset = 4096, .len = 1024, .iov = iov, .iovcnt = 3};
 	struct disk_step s;
 	struct disk *d;
 
@@ -423,7 +429,7 @@ static void test_short_transfer(void)
 	CHECK(disk_advance(d, &r, 512));
 	CHECK_EQ(r.result, 0);
 	/* No progress at all is an error, not a loop. */
-	r = (struct disk_request){ .op = DISK_OP_READ, .len = 512, .iov = iov, .iovcnt = 1 };
+	r = (struct disk_request){.op = DISK_OP_READ, .len = 512, .iov = iov, .iovcnt = 1};
 	CHECK(disk_advance(d, &r, 0));
 	CHECK_EQ(r.result, -EIO);
 	disk__close(d);

@@ -15,13 +15,13 @@
 #include "kvm/memory.h"
 #include "tap.h"
 
-#define MEM_SIZE	(8 << 20)
-#define DESC_GPA	0x0000
-#define AVAIL_GPA	0x4000
-#define USED_GPA	0x5000
-#define BUF_GPA		0x10000
-#define QSIZE		256
-#define IMG_SECTORS	2048	/* 1 MiB */
+#define MEM_SIZE (8 << 20)
+#define DESC_GPA 0x0000
+#define AVAIL_GPA 0x4000
+#define USED_GPA 0x5000
+#define BUF_GPA 0x10000
+#define QSIZE 256
+#define IMG_SECTORS 2048 /* 1 MiB */
 
 #define T_IN 0
 #define T_OUT 1
@@ -95,7 +95,8 @@ static void file_io(bool write, u64 off, void *buf, size_t len)
 {
 	int fd = open(img, O_RDWR);
 
-	if (fd < 0 || (write ? pwrite(fd, buf, len, off) : pread(fd, buf, len, off)) != (ssize_t)len)
+	if (fd < 0 ||
+	    (write ? pwrite(fd, buf, len, off) : pread(fd, buf, len, off)) != (ssize_t)len)
 		abort();
 	close(fd);
 }
@@ -139,6 +140,9 @@ static int setup(const char *opts, bool make)
 
 static void teardown(void)
 {
+	/* The transport's part: reset stops completions before the queues go away. */
+	vdev->ops->reset(vdev);
+	virtqueue__exit(&vdev->queues[0]);
 	virtio_blk__destroy(blk);
 	blk = NULL;
 	unlink(img);
@@ -174,7 +178,7 @@ static u16 used_idx(void)
 /* Kicks, then waits (up to 5 s) for the used ring to reach avail_idx. */
 static bool kick_and_wait(void)
 {
-	struct timespec ts = { 0, 1000000 };
+	struct timespec ts = {0, 1000000};
 
 	vdev->ops->queue_notify(vdev, 0);
 	for (int i = 0; i < 5000 && used_idx() != avail_idx; i++)
@@ -210,12 +214,12 @@ static u64 status_byte(void)
 static u8 request(u32 type, u64 sector, u64 data, u32 len, bool data_write)
 {
 	u64 st = status_byte();
-	struct seg segs[3] = { { header(type, sector), 16, false } };
+	struct seg segs[3] = {{header(type, sector), 16, false}};
 	unsigned n = 1;
 
 	if (len)
-		segs[n++] = (struct seg){ data, len, data_write };
-	segs[n++] = (struct seg){ st, 1, true };
+		segs[n++] = (struct seg){data, len, data_write};
+	segs[n++] = (struct seg){st, 1, true};
 	post(segs, n);
 	if (!kick_and_wait())
 		return 0xdd;
@@ -282,7 +286,7 @@ static void test_write_read(void)
 	CHECK(!memcmp(gp(back), file, 4096));
 	/* The last sector is reachable. */
 	CHECK_EQ(request(T_IN, IMG_SECTORS - 1, back, 512, true), S_OK);
-	CHECK(notifies >= 1);
+	CHECK(__atomic_load_n(&notifies, __ATOMIC_SEQ_CST) >= 1);
 	teardown();
 }
 
@@ -298,7 +302,8 @@ static void test_odd_layout(void)
 	file_io(true, 2 * 512, pattern, sizeof(pattern));
 	h = header(T_IN, 2);
 	buf = galloc(1024 + 1);
-	struct seg segs[4] = { { h, 5, false }, { h + 5, 11, false }, { buf, 300, true }, { buf + 300, 725, true } };
+	struct seg segs[4] = {
+	    {h, 5, false}, {h + 5, 11, false}, {buf, 300, true}, {buf + 300, 725, true}};
 	post(segs, 4);
 	CHECK(kick_and_wait());
 	CHECK_EQ(*(u8 *)gp(buf + 1024), S_OK);
@@ -386,12 +391,12 @@ static void test_bad_requests(void)
 	CHECK_EQ(request(T_OUT, 0, buf, 513, false), S_IOERR);
 	/* A header shorter than 16 bytes. */
 	st = status_byte();
-	struct seg shorthdr[2] = { { header(T_IN, 0), 8, false }, { st, 1, true } };
+	struct seg shorthdr[2] = {{header(T_IN, 0), 8, false}, {st, 1, true}};
 	post(shorthdr, 2);
 	CHECK(kick_and_wait());
 	CHECK_EQ(*(u8 *)gp(st), S_IOERR);
 	/* No writable byte for the status: handed back untouched. */
-	struct seg nostatus[2] = { { header(T_OUT, 0), 16, false }, { buf, 512, false } };
+	struct seg nostatus[2] = {{header(T_OUT, 0), 16, false}, {buf, 512, false}};
 	post(nostatus, 2);
 	CHECK(kick_and_wait());
 	CHECK_EQ(last_len, 0);
@@ -433,7 +438,7 @@ static void test_broken_ring(void)
 	if (setup("", true))
 		return;
 	st = status_byte();
-	struct seg outside[2] = { { MEM_SIZE - 8, 16, false }, { st, 1, true } };
+	struct seg outside[2] = {{MEM_SIZE - 8, 16, false}, {st, 1, true}};
 	post(outside, 2);
 	vdev->ops->queue_notify(vdev, 0);
 	CHECK_EQ(resets_asked, 1);
@@ -445,24 +450,26 @@ static void test_broken_ring(void)
 /* Many requests, one kick: all served, in one submission, with few interrupts. */
 static void test_batch(void)
 {
-	u64 st[64];
+	static u8 back[4096];
+	u64 st[64], data;
+	int n;
 
 	if (setup("", true))
 		return;
 	for (int i = 0; i < 64; i++) {
-		u64 data = galloc(4096);
-
+		data = galloc(4096);
 		memset(gp(data), i, 4096);
 		st[i] = status_byte();
-		struct seg segs[3] = { { header(T_OUT, i * 8ULL), 16, false }, { data, 4096, false },
-				       { st[i], 1, true } };
-		post(segs, 3);
+		post((struct seg[3]){ { header(T_OUT, i * 8ULL), 16, false },
+				      { data, 4096, false },
+				      { st[i], 1, true } },
+		     3);
 	}
 	CHECK(kick_and_wait());
 	for (int i = 0; i < 64; i++)
 		CHECK_EQ(*(u8 *)gp(st[i]), S_OK);
-	CHECK(notifies >= 1 && notifies <= 64);
-	static u8 back[4096];
+	n = __atomic_load_n(&notifies, __ATOMIC_SEQ_CST);
+	CHECK(n >= 1 && n <= 64);
 	file_io(false, 63 * 4096, back, sizeof(back));
 	CHECK(all_bytes(back, sizeof(back), 63));
 	teardown();
@@ -476,7 +483,8 @@ static void test_full_ring(void)
 	enable_queue(4, vdev->device_features);
 	for (int round = 0; round < 8; round++) {
 		for (int i = 0; i < 2; i++) {
-			struct seg segs[2] = { { header(T_FLUSH, 0), 16, false }, { status_byte(), 1, true } };
+			struct seg segs[2] = {{header(T_FLUSH, 0), 16, false},
+					      {status_byte(), 1, true}};
 
 			post(segs, 2);
 		}
@@ -489,14 +497,15 @@ static void test_full_ring(void)
 /* After reset returns nothing in flight may touch guest memory or the ring. */
 static void test_reset_in_flight(void)
 {
-	struct timespec ts = { 0, 50000000 };
+	struct timespec ts = {0, 50000000};
 	u16 after;
 
 	if (setup("", true))
 		return;
 	for (int i = 0; i < 100; i++) {
-		struct seg segs[3] = { { header(i % 2 ? T_OUT : T_IN, (i % 128) * 16ULL), 16, false },
-				       { galloc(8192), 8192, i % 2 == 0 }, { status_byte(), 1, true } };
+		struct seg segs[3] = {{header(i % 2 ? T_OUT : T_IN, (i % 128) * 16ULL), 16, false},
+				      {galloc(8192), 8192, i % 2 == 0},
+				      {status_byte(), 1, true}};
 		post(segs, 3);
 	}
 	vdev->ops->queue_notify(vdev, 0);
@@ -550,7 +559,9 @@ static void test_option_parse(void)
 	CHECK_EQ(disk_option__parse("/a/b.img", &opt, err, sizeof(err)), 0);
 	CHECK_STR(opt.path, "/a/b.img");
 	CHECK(!opt.readonly && !opt.direct && !opt.id[0]);
-	CHECK_EQ(disk_option__parse("x.img,ro,id=12345678901234567890,direct=on", &opt, err, sizeof(err)), 0);
+	CHECK_EQ(disk_option__parse("x.img,ro,id=12345678901234567890,direct=on", &opt, err,
+				    sizeof(err)),
+		 0);
 	CHECK_STR(opt.path, "x.img");
 	CHECK(opt.readonly && opt.direct);
 	CHECK_STR(opt.id, "12345678901234567890");
@@ -581,7 +592,8 @@ int main(void)
 		return 1;
 	memset(gmem, 0, MEM_SIZE);
 	guest_memory__init_from(&mem, gmem, MEM_SIZE);
-	if (io_thread__init(&io, "blk-test-io", err, sizeof(err)) || io_thread__start(&io, err, sizeof(err))) {
+	if (io_thread__init(&io, "blk-test-io", err, sizeof(err)) ||
+	    io_thread__start(&io, err, sizeof(err))) {
 		printf("Bail out! %s\n", err);
 		return 1;
 	}

@@ -16,36 +16,36 @@
 #include "util/log.h"
 
 /* Feature bits (5.2.3). */
-#define VIRTIO_BLK_F_SEG_MAX		2
-#define VIRTIO_BLK_F_RO			5
-#define VIRTIO_BLK_F_BLK_SIZE		6
-#define VIRTIO_BLK_F_FLUSH		9
-#define VIRTIO_BLK_F_MQ			12
-#define VIRTIO_BLK_F_DISCARD		13
-#define VIRTIO_BLK_F_WRITE_ZEROES	14
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_MQ 12
+#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
 
 /* Request types and status values (5.2.6). */
-#define VIRTIO_BLK_T_IN			0
-#define VIRTIO_BLK_T_OUT		1
-#define VIRTIO_BLK_T_FLUSH		4
-#define VIRTIO_BLK_T_GET_ID		8
-#define VIRTIO_BLK_T_DISCARD		11
-#define VIRTIO_BLK_T_WRITE_ZEROES	13
-#define VIRTIO_BLK_S_OK			0
-#define VIRTIO_BLK_S_IOERR		1
-#define VIRTIO_BLK_S_UNSUPP		2
-#define BLK_PENDING			0xff	/* not a status: the disk will finish it */
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_T_DISCARD 11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
+#define VIRTIO_BLK_S_OK 0
+#define VIRTIO_BLK_S_IOERR 1
+#define VIRTIO_BLK_S_UNSUPP 2
+#define BLK_PENDING 0xff /* not a status: the disk will finish it */
 
-#define VIRTIO_BLK_WZ_F_UNMAP		1
+#define VIRTIO_BLK_WZ_F_UNMAP 1
 
-#define BLK_SECTOR			512
-#define BLK_NUM_QUEUES			1
-#define BLK_QUEUE_SIZE			256
-#define BLK_SEG_MAX			(VIRTQ_MAX_SEGMENTS - 2)	/* header and status take two */
-#define BLK_MAX_RANGE_SEGS		16
-#define BLK_MAX_RANGE_SECTORS		(4u << 20)			/* 2 GiB per segment */
-#define BLK_DISCARD_ALIGN		8				/* a 4 KiB file system block */
-#define BLK_PCI_CLASS			0x010000			/* mass storage, SCSI */
+#define BLK_SECTOR 512
+#define BLK_NUM_QUEUES 1
+#define BLK_QUEUE_SIZE 256
+#define BLK_SEG_MAX (VIRTQ_MAX_SEGMENTS - 2) /* header and status take two */
+#define BLK_MAX_RANGE_SEGS 16
+#define BLK_MAX_RANGE_SECTORS (4u << 20) /* 2 GiB per segment */
+#define BLK_DISCARD_ALIGN 8		 /* a 4 KiB file system block */
+#define BLK_PCI_CLASS 0x010000		 /* mass storage, SCSI */
 
 _Static_assert(BLK_NUM_QUEUES <= VIRTIO_MAX_QUEUES, "too many queues");
 _Static_assert(BLK_QUEUE_SIZE <= VIRTQ_MAX_SIZE, "queue too large");
@@ -94,9 +94,9 @@ struct blk_req {
 	struct disk_request dreq;
 	struct virtio_blk *blk;
 	unsigned q;
-	u8 *status;			/* the chain's last writable byte; NULL if it has none */
-	u32 written;			/* used length on success */
-	unsigned nranges, range;	/* DISCARD, WRITE_ZEROES: served one after the other */
+	u8 *status;		 /* the chain's last writable byte; NULL if it has none */
+	u32 written;		 /* used length on success */
+	unsigned nranges, range; /* DISCARD, WRITE_ZEROES: served one after the other */
 	struct blk_range ranges[BLK_MAX_RANGE_SEGS];
 	struct blk_req *next_free;
 	struct virtq_chain chain;
@@ -106,16 +106,16 @@ struct virtio_blk {
 	struct virtio_device vdev;
 	struct disk *disk;
 	struct io_thread *io;
-	bool watching;			/* the disk's eventfd is on io */
-	u64 capacity;			/* sectors */
+	bool watching; /* the disk's eventfd is on io */
+	u64 capacity;  /* sectors */
 	char id[DISK_ID_MAX];
 	char name[48];
 	struct blk_config config;
 	/* Serialises kicks, completions and reset (which may come from different threads). */
 	pthread_mutex_t lock;
-	bool dropping;			/* reset: finished requests touch neither guest memory nor rings */
+	bool dropping; /* reset: finished requests touch neither guest memory nor rings */
 	unsigned inflight[BLK_NUM_QUEUES];
-	bool throttled[BLK_NUM_QUEUES];	/* stopped popping at queue-size requests in flight */
+	bool throttled[BLK_NUM_QUEUES]; /* stopped popping at queue-size requests in flight */
 	u32 notify_mask;		/* queues with used buffers not yet signalled */
 	bool needs_reset;
 	struct blk_req *free_reqs;
@@ -215,13 +215,15 @@ static bool range_ok(const struct virtio_blk *blk, u64 sector, u64 nsectors)
 
 static void disk_done(struct disk_request *dreq, int result);
 
-static u8 start_rw(struct virtio_blk *blk, struct blk_req *req, const struct blk_header *h, bool write)
+static u8 start_rw(struct virtio_blk *blk, struct blk_req *req, const struct blk_header *h,
+		   bool write)
 {
 	struct virtq_chain *c = &req->chain;
 	u64 len = write ? c->out_len - sizeof(*h) : c->in_len;
 
 	if (len % BLK_SECTOR || !range_ok(blk, h->sector, len / BLK_SECTOR)) {
-		pr_warn_once("%s: %s of %llu bytes at sector %llu is misaligned or past the end; failing it\n",
+		pr_warn_once("%s: %s of %llu bytes at sector %llu is misaligned or past the end; "
+			     "failing it\n",
 			     blk->name, write ? "write" : "read", (unsigned long long)len,
 			     (unsigned long long)h->sector);
 		return VIRTIO_BLK_S_IOERR;
@@ -229,10 +231,10 @@ static u8 start_rw(struct virtio_blk *blk, struct blk_req *req, const struct blk
 	if (write && disk__readonly(blk->disk))
 		return VIRTIO_BLK_S_IOERR;
 	req->dreq = (struct disk_request){
-		.op = write ? DISK_OP_WRITE : DISK_OP_READ,
-		.offset = h->sector * BLK_SECTOR,
-		.fua = write && !virtio__has_feature(&blk->vdev, VIRTIO_BLK_F_FLUSH),
-		.done = disk_done,
+	    .op = write ? DISK_OP_WRITE : DISK_OP_READ,
+	    .offset = h->sector * BLK_SECTOR,
+	    .fua = write && !virtio__has_feature(&blk->vdev, VIRTIO_BLK_F_FLUSH),
+	    .done = disk_done,
 	};
 	if (write) {
 		req->dreq.iov = skip_out(c, sizeof(*h), &req->dreq.iovcnt);
@@ -250,7 +252,7 @@ static u8 start_flush(struct virtio_blk *blk, struct blk_req *req)
 	/* Nothing was ever written through a read-only disk: nothing to make stable. */
 	if (disk__readonly(blk->disk))
 		return VIRTIO_BLK_S_OK;
-	req->dreq = (struct disk_request){ .op = DISK_OP_FLUSH, .done = disk_done };
+	req->dreq = (struct disk_request){.op = DISK_OP_FLUSH, .done = disk_done};
 	req->written = 1;
 	disk__queue(blk->disk, &req->dreq);
 	return BLK_PENDING;
@@ -270,11 +272,11 @@ static void start_range(struct virtio_blk *blk, struct blk_req *req)
 	bool discard = req->dreq.op == DISK_OP_DISCARD;
 
 	req->dreq = (struct disk_request){
-		.op = discard ? DISK_OP_DISCARD : DISK_OP_WRITE_ZEROES,
-		.offset = r->sector * BLK_SECTOR,
-		.len = (u64)r->num_sectors * BLK_SECTOR,
-		.may_unmap = !discard && (r->flags & VIRTIO_BLK_WZ_F_UNMAP),
-		.done = disk_done,
+	    .op = discard ? DISK_OP_DISCARD : DISK_OP_WRITE_ZEROES,
+	    .offset = r->sector * BLK_SECTOR,
+	    .len = (u64)r->num_sectors * BLK_SECTOR,
+	    .may_unmap = !discard && (r->flags & VIRTIO_BLK_WZ_F_UNMAP),
+	    .done = disk_done,
 	};
 	disk__queue(blk->disk, &req->dreq);
 }
@@ -293,7 +295,8 @@ static u8 check_ranges(struct virtio_blk *blk, struct blk_req *req, bool discard
 		/* 5.2.6.2: unknown flags, and unmap on a discard, are unsupported. */
 		if (r->flags & ~allowed_flags)
 			return VIRTIO_BLK_S_UNSUPP;
-		if (r->num_sectors > BLK_MAX_RANGE_SECTORS || !range_ok(blk, r->sector, r->num_sectors))
+		if (r->num_sectors > BLK_MAX_RANGE_SECTORS ||
+		    !range_ok(blk, r->sector, r->num_sectors))
 			return VIRTIO_BLK_S_IOERR;
 	}
 	return VIRTIO_BLK_S_OK;
@@ -309,7 +312,8 @@ static u8 start_ranges(struct virtio_blk *blk, struct blk_req *req, bool discard
 		return VIRTIO_BLK_S_IOERR;
 	if (!virtio__has_feature(&blk->vdev, feature))
 		return VIRTIO_BLK_S_UNSUPP;
-	if (!len || len % sizeof(struct blk_range) || len / sizeof(struct blk_range) > BLK_MAX_RANGE_SEGS) {
+	if (!len || len % sizeof(struct blk_range) ||
+	    len / sizeof(struct blk_range) > BLK_MAX_RANGE_SEGS) {
 		pr_warn_once("%s: %s with %llu bytes of segments; failing it\n", blk->name,
 			     discard ? "discard" : "write-zeroes", (unsigned long long)len);
 		return VIRTIO_BLK_S_IOERR;
@@ -356,7 +360,8 @@ static void start_request(struct virtio_blk *blk, unsigned q, struct blk_req *re
 	req->written = 1;
 	req->status = take_status(&req->chain);
 	if (!req->status) {
-		pr_warn_once("%s: request without a writable status byte; returned unserved\n", blk->name);
+		pr_warn_once("%s: request without a writable status byte; returned unserved\n",
+			     blk->name);
 	} else if (req->chain.out_len < sizeof(h)) {
 		pr_warn_once("%s: request header shorter than 16 bytes; failing it\n", blk->name);
 	} else {
@@ -418,6 +423,8 @@ static void process_queue(struct virtio_blk *blk, unsigned q)
 	struct virtqueue *vq = &blk->vdev.queues[q];
 
 	blk->throttled[q] = false;
+	if (!vq->size)
+		return;
 	for (;;) {
 		virtqueue__set_notify(vq, false);
 		if (pop_all(blk, q) < 0 || blk->throttled[q])
@@ -493,12 +500,12 @@ static void reset(struct virtio_device *vdev)
 }
 
 static const struct virtio_device_ops blk_ops = {
-	.read_config = read_config,
-	.write_config = write_config,
-	.features_ok = features_ok,
-	.activate = activate,
-	.reset = reset,
-	.queue_notify = queue_notify,
+    .read_config = read_config,
+    .write_config = write_config,
+    .features_ok = features_ok,
+    .activate = activate,
+    .reset = reset,
+    .queue_notify = queue_notify,
 };
 
 static void fill_config(struct virtio_blk *blk)
@@ -517,12 +524,14 @@ static void fill_config(struct virtio_blk *blk)
 	c->write_zeroes_may_unmap = 1;
 }
 
-static void fill_device(struct virtio_blk *blk, const struct disk_option *opt, const struct guest_memory *mem)
+static void fill_device(struct virtio_blk *blk, const struct disk_option *opt,
+			const struct guest_memory *mem)
 {
 	struct virtio_device *vdev = &blk->vdev;
 	const char *base = strrchr(opt->path, '/');
+	const char *label = opt->id[0] ? opt->id : base ? base + 1 : opt->path;
 
-	snprintf(blk->name, sizeof(blk->name), "virtio-blk(%.35s)", opt->id[0] ? opt->id : base ? base + 1 : opt->path);
+	snprintf(blk->name, sizeof(blk->name), "virtio-blk(%.35s)", label);
 	memcpy(blk->id, opt->id, strnlen(opt->id, DISK_ID_MAX));
 	vdev->name = blk->name;
 	vdev->device_id = VIRTIO_ID_BLOCK;
@@ -533,11 +542,13 @@ static void fill_device(struct virtio_blk *blk, const struct disk_option *opt, c
 	if (opt->readonly)
 		vdev->device_features |= 1ULL << VIRTIO_BLK_F_RO;
 	else
-		vdev->device_features |= 1ULL << VIRTIO_BLK_F_DISCARD | 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
+		vdev->device_features |=
+		    1ULL << VIRTIO_BLK_F_DISCARD | 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
 	if (BLK_NUM_QUEUES > 1)
 		vdev->device_features |= 1ULL << VIRTIO_BLK_F_MQ;
 	vdev->config_size = sizeof(blk->config);
 	vdev->nqueues = BLK_NUM_QUEUES;
+	/* The transport initialises the queues again when it takes the device; harmless. */
 	for (unsigned q = 0; q < BLK_NUM_QUEUES; q++) {
 		vdev->queue_max_size[q] = BLK_QUEUE_SIZE;
 		virtqueue__init(&vdev->queues[q], mem);
@@ -545,8 +556,9 @@ static void fill_device(struct virtio_blk *blk, const struct disk_option *opt, c
 	fill_config(blk);
 }
 
-int virtio_blk__create(struct virtio_blk **out, const struct disk_option *opt, const struct guest_memory *mem,
-		       struct io_thread *io, char *err, size_t errlen)
+int virtio_blk__create(struct virtio_blk **out, const struct disk_option *opt,
+		       const struct guest_memory *mem, struct io_thread *io, char *err,
+		       size_t errlen)
 {
 	unsigned flags = (opt->readonly ? DISK_RDONLY : 0) | (opt->direct ? DISK_DIRECT : 0);
 	struct virtio_blk *blk;
@@ -566,12 +578,14 @@ int virtio_blk__create(struct virtio_blk **out, const struct disk_option *opt, c
 	blk->io = io;
 	ret = io_thread__add(io, disk__event_fd(blk->disk), EPOLLIN, on_disk_event, blk);
 	if (ret) {
-		set_err(err, errlen, ret, "%s: cannot watch its completions: %s", blk->name, strerror(-ret));
+		set_err(err, errlen, ret, "%s: cannot watch its completions: %s", blk->name,
+			strerror(-ret));
 		goto fail;
 	}
 	blk->watching = true;
-	pr_debug("%s: %s, %llu sectors%s, %s\n", blk->name, opt->path, (unsigned long long)blk->capacity,
-		 opt->readonly ? ", read-only" : "", disk__backend(blk->disk));
+	pr_debug("%s: %s, %llu sectors%s, %s\n", blk->name, opt->path,
+		 (unsigned long long)blk->capacity, opt->readonly ? ", read-only" : "",
+		 disk__backend(blk->disk));
 	*out = blk;
 	return 0;
 fail:
@@ -593,13 +607,12 @@ void virtio_blk__destroy(struct virtio_blk *blk)
 	/* After this no completion handler runs or is running. */
 	if (blk->watching)
 		io_thread__remove(blk->io, disk__event_fd(blk->disk));
+	/* The queues' virtqueue__exit belongs to the transport, which has let go by now. */
 	if (blk->disk) {
 		pthread_mutex_lock(&blk->lock);
 		blk->dropping = true;
 		disk__close(blk->disk);
 		pthread_mutex_unlock(&blk->lock);
-		for (unsigned q = 0; q < blk->vdev.nqueues; q++)
-			virtqueue__exit(&blk->vdev.queues[q]);
 	}
 	while ((req = blk->free_reqs)) {
 		blk->free_reqs = req->next_free;
