@@ -1,0 +1,29 @@
+/* One HTTP connection of the server (http.c's helper; not for other modules). */
+#ifndef NV_API_HTTP_CONN_H
+#define NV_API_HTTP_CONN_H
+
+#include "api/http.h"
+
+struct http_conn;
+
+long long http_now_ms(void);
+
+/* Takes fd (non-blocking); NULL when out of memory (fd is then the caller's). */
+struct http_conn *http_conn__new(int fd, const struct http_server_config *cfg);
+void http_conn__free(struct http_conn *c);
+/* Best effort: writes one error reply on fd without waiting. */
+void http_conn__refuse(int fd, const struct http_server_config *cfg, int status,
+		       const char *message);
+bool http_conn__closed(const struct http_conn *c);
+int http_conn__fd(const struct http_conn *c);
+short http_conn__events(const struct http_conn *c);
+/* When the connection next needs attention without I/O (ms, CLOCK_MONOTONIC), 0 for never. */
+long long http_conn__deadline(const struct http_conn *c);
+void http_conn__handle(struct http_conn *c, short revents, long long now);
+
+/* The default error body: {"error": {"code": N, "message": "..."}}. */
+char *http__default_error_body(int status, const char *message);
+/* Escapes s as a JSON string's content (bytes outside printable ASCII as \u00XX). */
+size_t http__json_escape(const char *s, char *out, size_t len);
+
+#endif
