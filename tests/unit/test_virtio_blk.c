@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -460,9 +461,9 @@ static void test_batch(void)
 		data = galloc(4096);
 		memset(gp(data), i, 4096);
 		st[i] = status_byte();
-		post((struct seg[3]){ { header(T_OUT, i * 8ULL), 16, false },
-				      { data, 4096, false },
-				      { st[i], 1, true } },
+		post((struct seg[3]){{header(T_OUT, i * 8ULL), 16, false},
+				     {data, 4096, false},
+				     {st[i], 1, true}},
 		     3);
 	}
 	CHECK(kick_and_wait());
@@ -518,6 +519,91 @@ static void test_reset_in_flight(void)
 	virtqueue__reset(&vdev->queues[0]);
 	/* The device works again after the driver sets it up anew. */
 	enable_queue(QSIZE, vdev->device_features);
+	CHECK_EQ(request(T_FLUSH, 0, 0, 0, false), S_OK);
+	teardown();
+}
+
+static u64 rng_state = 0x9e3779b97f4a7c15ULL;
+
+static u64 rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* Sectors a hostile driver likes: the start, around the end, and far beyond. */
+static u64 rnd_sector(void)
+{
+	static const u64 picks[] = {0,
+				    1,
+				    IMG_SECTORS - 1,
+				    IMG_SECTORS,
+				    IMG_SECTORS + 1,
+				    UINT64_MAX,
+				    UINT64_MAX / 512,
+				    1ULL << 55};
+
+	return rnd() % 2 ? rnd() % IMG_SECTORS : picks[rnd() % ARRAY_SIZE(picks)];
+}
+
+static void post_random_chain(void)
+{
+	static const u32 types[] = {T_IN, T_OUT, T_FLUSH, T_GET_ID, T_DISCARD, T_WRITE_ZEROES, 7};
+	struct seg segs[4];
+	unsigned n = 1 + rnd() % 4;
+	u64 h = galloc(16), sector = rnd_sector();
+	u32 type = types[rnd() % ARRAY_SIZE(types)];
+
+	memcpy(gp(h), &type, 4);
+	memcpy(gp(h + 8), &sector, 8);
+	segs[0] = (struct seg){h, rnd() % 4 ? 16 : rnd() % 32, false};
+	for (unsigned i = 1; i < n; i++) {
+		u32 len = rnd() % 3 ? 512 * (rnd() % 5) : rnd() % 3000;
+		u64 gpa = galloc(len);
+
+		for (u32 j = 0; j + 16 <= len && type >= T_DISCARD; j += 16)
+			memcpy(gp(gpa + j), &(u64[2]){rnd_sector(), rnd() % 3 ? rnd() % 64 : rnd()},
+			       16);
+		/* Mostly well-formed: readable parts first. Sometimes not: the ring breaks. */
+		segs[i] =
+		    (struct seg){gpa, len, i == n - 1 || (rnd() % 50 ? i > n / 2 : rnd() % 2)};
+	}
+	post(segs, n);
+}
+
+/* Random requests from a fixed seed: nothing crashes, the image keeps its size. */
+static void test_hostile(void)
+{
+	struct timespec ts = {0, 1000000};
+	struct stat st;
+	int breaks = 0;
+
+	if (setup("", true))
+		return;
+	for (int round = 0; round < 300; round++) {
+		int before = __atomic_load_n(&resets_asked, __ATOMIC_SEQ_CST);
+
+		for (int i = 0; i < 8; i++)
+			post_random_chain();
+		vdev->ops->queue_notify(vdev, 0);
+		for (int i = 0; i < 5000 && used_idx() != avail_idx &&
+				__atomic_load_n(&resets_asked, __ATOMIC_SEQ_CST) == before;
+		     i++)
+			nanosleep(&ts, NULL);
+		if (__atomic_load_n(&resets_asked, __ATOMIC_SEQ_CST) != before) {
+			/* What a driver does after DEVICE_NEEDS_RESET. */
+			breaks++;
+			vdev->ops->reset(vdev);
+			virtqueue__reset(&vdev->queues[0]);
+			enable_queue(QSIZE, vdev->device_features);
+			continue;
+		}
+		CHECK_EQ(used_idx(), avail_idx);
+	}
+	printf("# %d ring breaks in 300 rounds\n", breaks);
+	CHECK(stat(img, &st) == 0 && st.st_size == IMG_SECTORS * 512LL);
 	CHECK_EQ(request(T_FLUSH, 0, 0, 0, false), S_OK);
 	teardown();
 }
@@ -610,6 +696,7 @@ int main(void)
 	RUN(test_full_ring);
 	RUN(test_reset_in_flight);
 	RUN(test_create_errors);
+	RUN(test_hostile);
 	io_thread__exit(&io);
 	free(gmem);
 	return tap_done();
