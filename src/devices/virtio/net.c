@@ -21,7 +21,6 @@
 #define NET_ETH_MAX		1518				/* an MTU 1500 frame, VLAN tag included */
 #define NET_GSO_MAX		(65535 + 18)			/* an IP datagram of 64 KiB, Ethernet header included */
 #define RX_IOV_MAX		1023	/* readv takes IOV_MAX (1024) segments, the spill byte's included */
-#define RX_SLOT_MAX		(1 * MiB)	/* a frame never needs more of one buffer */
 #define RX_BUDGET		64	/* frames per wakeup, so tx and other devices get their turn */
 #define TX_BUDGET		256
 #define TAP_FLUSH_MAX		4096
@@ -205,7 +204,7 @@ static int rx_take(struct virtio_net *net)
 	slot = &net->slots[net->nslots++];
 	slot->head = c->head;
 	slot->niov = c->nin;
-	slot->len = min_u64(c->in_len, RX_SLOT_MAX);
+	slot->len = c->in_len;		/* the virtqueue caps a chain at 4 GiB */
 	memcpy(&net->rx_iov[net->rx_niov], &c->iov[c->nout], c->nin * sizeof(struct iovec));
 	net->rx_niov += c->nin;
 	net->rx_capacity += slot->len;
