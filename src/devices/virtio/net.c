@@ -581,6 +581,11 @@ static void tap_flush(struct virtio_net *net)
 	}
 }
 
+/*
+ * Runs on a vCPU thread with none of our handlers registered. The tap is watched from the
+ * first rx kick on the I/O thread (the transport kicks each enabled queue at DRIVER_OK), so
+ * the watch flags are only ever changed there.
+ */
 static int net_activate(struct virtio_device *vdev)
 {
 	struct virtio_net *net = to_net(vdev);
@@ -598,18 +603,22 @@ static int net_activate(struct virtio_device *vdev)
 	ret = tap__set_carrier(&net->tap, true);
 	if (ret)
 		pr_debug("%s: TUNSETCARRIER: %s", net->name, strerror(-ret));
-	rx_watch(net, true);
-	if (!net->rx_watched && !net->tap_dead)
-		return -EIO;
 	return 0;
+}
+
+/* Off the I/O thread: each remove waits for that handler to finish, then nothing runs. */
+static void unwatch_all(struct virtio_net *net)
+{
+	io_thread__remove(net->io, net->tap.fd);
+	io_thread__remove(net->io, net->tx_fd);
+	net->rx_watched = net->tx_watched = false;
 }
 
 static void net_reset(struct virtio_device *vdev)
 {
 	struct virtio_net *net = to_net(vdev);
 
-	rx_watch(net, false);
-	tx_watch(net, false);
+	unwatch_all(net);
 	net->nslots = net->rx_niov = 0;
 	net->rx_capacity = 0;
 	net->rx_pushed = net->tx_pushed = net->tx_held = false;
@@ -672,6 +681,7 @@ static void init_device(struct virtio_net *net, const struct guest_memory *mem)
 	vdev->nqueues = 2;
 	for (unsigned q = 0; q < vdev->nqueues; q++) {
 		vdev->queue_max_size[q] = VIRTIO_NET_QUEUE_SIZE;
+		/* Usable without a transport (tests); plugging in initializes them again. */
 		virtqueue__init(&vdev->queues[q], mem);
 	}
 	net->status = VIRTIO_NET_S_LINK_UP;
@@ -749,12 +759,9 @@ void virtio_net__destroy(struct virtio_net *net)
 {
 	if (!net)
 		return;
-	/* Off the I/O thread the flags may be changing: remove both, each waits for its handler. */
-	io_thread__remove(net->io, net->tap.fd);
-	io_thread__remove(net->io, net->tx_fd);
+	unwatch_all(net);
 	close(net->tx_fd);
 	tap__close(&net->tap);
-	for (unsigned q = 0; q < net->vdev.nqueues; q++)
-		virtqueue__exit(&net->vdev.queues[q]);
+	/* The queues' virtqueue__exit belongs to the transport, which has let go by now. */
 	free(net);
 }
