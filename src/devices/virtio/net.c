@@ -120,7 +120,7 @@ static void rx_watch(struct virtio_net *net, bool on)
 	if (on && !net->rx_watched && !net->tap_dead) {
 		ret = io_thread__add(net->io, net->tap.fd, EPOLLIN, rx_event, net);
 		if (ret)
-			pr_err("%s: cannot watch tap %s: %s", net->name, net->tap.name, strerror(-ret));
+			pr_warn_once("%s: cannot watch tap %s: %s", net->name, net->tap.name, strerror(-ret));
 		net->rx_watched = !ret;
 	} else if (!on && net->rx_watched) {
 		io_thread__remove(net->io, net->tap.fd);
@@ -135,7 +135,7 @@ static void tx_watch(struct virtio_net *net, bool on)
 	if (on && !net->tx_watched) {
 		ret = io_thread__add(net->io, net->tx_fd, EPOLLOUT, tx_event, net);
 		if (ret)
-			pr_err("%s: cannot watch tap %s: %s", net->name, net->tap.name, strerror(-ret));
+			pr_warn_once("%s: cannot watch tap %s: %s", net->name, net->tap.name, strerror(-ret));
 		net->tx_watched = !ret;
 	} else if (!on && net->tx_watched) {
 		io_thread__remove(net->io, net->tx_fd);
