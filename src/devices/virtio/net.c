@@ -305,13 +305,33 @@ static void rx_deliver(struct virtio_net *net, size_t len)
 	stat_add(&net->stats.rx_bytes, len - NET_HDR_LEN);
 }
 
-/* Reads one frame into the buffers in hand: 1 read (kept or dropped), 0 tap empty, -errno. */
+/* The leading slots' iovecs that hold the largest frame (fewer segments for readv to import). */
+static unsigned rx_span(const struct virtio_net *net, u64 *capacity)
+{
+	unsigned niov = 0;
+
+	*capacity = 0;
+	for (unsigned i = 0; i < net->nslots && *capacity < net->rx_need; i++) {
+		niov += net->slots[i].niov;
+		*capacity += net->slots[i].len;
+	}
+	return niov;
+}
+
+/*
+ * Reads one frame into the buffers in hand, with the spill byte in place of the iovec after
+ * them: 1 read (kept or dropped), 0 tap empty, -errno.
+ */
 static int rx_one(struct virtio_net *net)
 {
+	u64 capacity;
+	unsigned niov = rx_span(net, &capacity);
+	struct iovec saved = net->rx_iov[niov];
 	ssize_t n;
 
-	net->rx_iov[net->rx_niov] = (struct iovec){ .iov_base = &net->rx_spill, .iov_len = 1 };
-	n = readv(net->tap.fd, net->rx_iov, net->rx_niov + 1);
+	net->rx_iov[niov] = (struct iovec){ .iov_base = &net->rx_spill, .iov_len = 1 };
+	n = readv(net->tap.fd, net->rx_iov, niov + 1);
+	net->rx_iov[niov] = saved;
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
@@ -320,9 +340,9 @@ static int rx_one(struct virtio_net *net)
 	if (!n)
 		return -EPIPE;		/* a stand-in socket whose peer closed */
 	/* A frame that reached the spill byte did not fit; the tap dropped its tail. */
-	if ((u64)n > net->rx_capacity || n < NET_HDR_LEN) {
+	if ((u64)n > capacity || n < NET_HDR_LEN) {
 		pr_warn_once("%s: dropped a received frame of %zd bytes (the guest's buffers hold %llu)",
-			     net->name, n, (unsigned long long)net->rx_capacity);
+			     net->name, n, (unsigned long long)capacity);
 		stat_add(&net->stats.rx_dropped, 1);
 		return 1;
 	}
