@@ -139,8 +139,10 @@ int virtio__open(struct vdev *v, unsigned type, unsigned index, char *why, size_
 	if (!pci__scan(match, &f))
 		return snprintf(why, whylen, "no virtio device of type %u (index %u) on PCI bus 0",
 				type, index), -1;
-	if (pci__setup_bars(&v->pci, why, whylen) || read_caps(v, why, whylen))
+	if (pci__setup_bars(&v->pci, why, whylen) || read_caps(v, why, whylen)) {
+		v->common = 0;	/* not opened: the next word tries again */
 		return -1;
+	}
 	printf("virtio: %s at %02x:%02x.%x id %04x:%04x common %#llx notify %#llx mult %u "
 	       "device %#llx\n", v->name, v->pci.bus, v->pci.dev, v->pci.fn, v->pci.vendor,
 	       v->pci.device, (unsigned long long)v->common, (unsigned long long)v->notify_base,
