@@ -1,6 +1,7 @@
 /*
  * Test guest: the small libc the rest needs: memory and string helpers, a vsnprintf with
- * %d %i %u %x %X %s %c %p %% (flags 0 - #, width, l/ll/z), printf to COM1, number parsing.
+ * %d %i %u %x %X %s %c %p %% (flags 0 - #, width, l/ll/z), printf to COM1, number parsing,
+ * CRC-32 and hex strings.
  */
 #include "guest.h"
 
