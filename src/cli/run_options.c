@@ -8,7 +8,7 @@
 #include "cli/run_options.h"
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_CONSOLE, OPT_NAME,
-       OPT_NESTED, OPT_KVM_DEVICE, OPT_HELP };
+       OPT_NESTED, OPT_KVM_DEVICE, OPT_RNG, OPT_DISK, OPT_NET, OPT_HELP };
 
 static const struct option long_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -20,6 +20,9 @@ static const struct option long_options[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "nested", required_argument, NULL, OPT_NESTED },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
+	{ "rng", required_argument, NULL, OPT_RNG },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -39,11 +42,16 @@ void run_options__usage(FILE *out)
 		"  --name NAME         name used in messages (default: nestvisor)\n"
 		"  --nested off|on     offer VT-x/AMD-V to the guest (default: off)\n"
 		"  --kvm-device PATH   KVM device (default: /dev/kvm)\n"
+		"  --rng on|off        virtio-rng: host randomness for the guest (default: on)\n"
+		"  --disk PATH[,ro][,id=ID][,direct=on]\n"
+		"                      a virtio-blk disk backed by a raw image; repeat for up to %d\n"
+		"  --net tap=NAME[,mac=MAC]\n"
+		"                      a virtio-net NIC on an existing tap; repeat for up to %d\n"
 		"  --help              this text\n\n"
 		"Exit status: 0 guest powered off; 1 VMM error or bad input; 2 guest rebooted;\n"
 		"4 guest crashed (triple fault, KVM internal error); (N << 1) | 1 when the guest\n"
 		"wrote N to the debug-exit port 0xf4; 128+signal when stopped by SIGINT/SIGTERM.\n",
-		VM_MAX_CPUS, VM_DEFAULT_CPUS, VM_DEFAULT_MEMORY_MIB);
+		VM_MAX_CPUS, VM_DEFAULT_CPUS, VM_DEFAULT_MEMORY_MIB, VM_MAX_DISKS, VM_MAX_NETS);
 }
 
 /* Whole-string unsigned decimal in [min, max]. */
@@ -91,6 +99,31 @@ static int parse_on_off(const char *flag, const char *arg, bool *out, char *err,
 	return 0;
 }
 
+static int add_disk(const char *arg, struct vm_config *cfg, char *err, size_t errlen)
+{
+	int ret;
+
+	if (cfg->ndisks == VM_MAX_DISKS)
+		return set_err(err, errlen, EINVAL, "--disk: at most %d disks", VM_MAX_DISKS);
+	ret = disk_option__parse(arg, &cfg->disks[cfg->ndisks], err, errlen);
+	if (!ret)
+		cfg->ndisks++;
+	return ret;
+}
+
+static int add_net(const char *arg, struct vm_config *cfg, char *err, size_t errlen)
+{
+	int ret;
+
+	if (cfg->nnets == VM_MAX_NETS)
+		return set_err(err, errlen, EINVAL, "--net: at most %d network interfaces",
+			       VM_MAX_NETS);
+	ret = net_option__parse(arg, &cfg->nets[cfg->nnets], err, errlen);
+	if (!ret)
+		cfg->nnets++;
+	return ret;
+}
+
 static int parse_option(int opt, const char *arg, struct vm_config *cfg, char *err, size_t errlen)
 {
 	unsigned long long v;
@@ -128,6 +161,12 @@ static int parse_option(int opt, const char *arg, struct vm_config *cfg, char *e
 		return parse_console(arg, cfg, err, errlen);
 	case OPT_NESTED:
 		return parse_on_off("--nested", arg, &cfg->nested, err, errlen);
+	case OPT_RNG:
+		return parse_on_off("--rng", arg, &cfg->rng, err, errlen);
+	case OPT_DISK:
+		return add_disk(arg, cfg, err, errlen);
+	case OPT_NET:
+		return add_net(arg, cfg, err, errlen);
 	}
 	return set_err(err, errlen, EINVAL, "internal error: option %d", opt);
 }

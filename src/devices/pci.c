@@ -214,52 +214,44 @@ static bool is_mem_bar(const struct pci_device *dev, unsigned bar)
 	return bar < PCI_NR_BARS && dev->bar_size[bar] && !(dev->config[PCI_BAR(bar)] & BAR_IO_FLAG);
 }
 
-/* Whether [start, start + size) meets BAR b of dev (if placed); *busy_start is where it starts. */
+/* Whether [start, start + size) meets BAR b of dev (if placed); *busy_end is where it ends. */
 static bool bar_overlaps(const struct pci_device *dev, unsigned b, u64 start, u64 size,
-			 u64 *busy_start)
+			 u64 *busy_end)
 {
 	u64 addr = pci_device__bar_address(dev, b);
 
 	if (!is_mem_bar(dev, b) || !addr || start >= addr + dev->bar_size[b] || addr >= start + size)
 		return false;
-	*busy_start = addr;
+	*busy_end = addr + dev->bar_size[b];
 	return true;
 }
 
-/* Whether the range meets a memory BAR of a registered device or one of dev's below upto. */
-static bool range_busy(const struct pci_bus *pci, const struct pci_device *dev, unsigned upto,
-		       u64 start, u64 size, u64 *busy_start)
+/* Whether the range meets a memory BAR of a registered device or one of dev's placed ones. */
+static bool range_busy(const struct pci_bus *pci, const struct pci_device *dev, u64 start,
+		       u64 size, u64 *busy_end)
 {
-	for (unsigned b = 0; b < upto; b++)
-		if (bar_overlaps(dev, b, start, size, busy_start))
+	for (unsigned b = 0; b < PCI_NR_BARS; b++)
+		if (bar_overlaps(dev, b, start, size, busy_end))
 			return true;
 	for (unsigned s = 0; s < PCI_NR_SLOTS; s++) {
 		const struct pci_device *other = pci->slots[s];
 
 		for (unsigned b = 0; other && other != dev && b < PCI_NR_BARS; b++)
-			if (bar_overlaps(other, b, start, size, busy_start))
+			if (bar_overlaps(other, b, start, size, busy_end))
 				return true;
 	}
 	return false;
 }
 
-/*
- * The highest naturally aligned free place in the window for BAR bar, or 0. Top-down keeps
- * the small BARs together near the end instead of punching holes in big aligned blocks.
- */
+/* The lowest naturally aligned free place in the window for BAR bar, or 0 (first fit). */
 static u64 find_place(const struct pci_bus *pci, const struct pci_device *dev, unsigned bar)
 {
-	u64 size = dev->bar_size[bar], start, busy_start;
+	u64 size = dev->bar_size[bar], start = ALIGN_UP(PCI_MMIO_START, size), busy_end;
 
-	if (size > PCI_MMIO_END - PCI_MMIO_START)
-		return 0;
-	start = ALIGN_DOWN(PCI_MMIO_END - size, size);
-	while (start >= PCI_MMIO_START) {
-		if (!range_busy(pci, dev, bar, start, size, &busy_start))
+	while (size <= PCI_MMIO_END - PCI_MMIO_START && start <= PCI_MMIO_END - size) {
+		if (!range_busy(pci, dev, start, size, &busy_end))
 			return start;
-		if (busy_start < PCI_MMIO_START + size)
-			return 0;
-		start = ALIGN_DOWN(busy_start - size, size);
+		start = ALIGN_UP(busy_end, size);
 	}
 	return 0;
 }
@@ -273,28 +265,41 @@ static void set_bar_address(struct pci_device *dev, unsigned bar, u64 addr)
 		pci_config__write32(dev, PCI_BAR(bar + 1), addr >> 32);
 }
 
-/* Like firmware: every memory BAR gets a place, then memory decoding is switched on. */
+/* The largest memory BAR of dev not placed yet, or PCI_NR_BARS. */
+static unsigned largest_unplaced(const struct pci_device *dev)
+{
+	unsigned best = PCI_NR_BARS;
+
+	for (unsigned b = 0; b < PCI_NR_BARS; b++)
+		if (is_mem_bar(dev, b) && !pci_device__bar_address(dev, b) &&
+		    (best == PCI_NR_BARS || dev->bar_size[b] > dev->bar_size[best]))
+			best = b;
+	return best;
+}
+
+/*
+ * Like firmware: bottom-up first fit, each device's largest BAR first (less padding), then
+ * memory decoding on. All or nothing: a BAR that does not fit undoes the others.
+ */
 static int place_bars(struct pci_bus *pci, struct pci_device *dev)
 {
-	bool any = false;
+	unsigned bar;
 
-	for (unsigned bar = 0; bar < PCI_NR_BARS; bar++) {
-		u64 addr;
+	for (bar = 0; bar < PCI_NR_BARS; bar++)
+		if (is_mem_bar(dev, bar))
+			set_bar_address(dev, bar, 0);
+	while ((bar = largest_unplaced(dev)) < PCI_NR_BARS) {
+		u64 addr = find_place(pci, dev, bar);
 
-		if (!is_mem_bar(dev, bar))
-			continue;
-		addr = find_place(pci, dev, bar);
 		if (!addr) {
-			for (unsigned b = 0; b < bar; b++)
-				if (is_mem_bar(dev, b))
-					set_bar_address(dev, b, 0);
+			for (bar = 0; bar < PCI_NR_BARS; bar++)
+				if (is_mem_bar(dev, bar))
+					set_bar_address(dev, bar, 0);
 			return -ENOSPC;
 		}
 		set_bar_address(dev, bar, addr);
-		any = true;
-	}
-	if (any)
 		dev->config[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
+	}
 	return 0;
 }
 

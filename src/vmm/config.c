@@ -12,4 +12,5 @@ void vm_config__defaults(struct vm_config *cfg)
 	cfg->memory_mib = VM_DEFAULT_MEMORY_MIB;
 	cfg->console = CONSOLE_STDIO;
 	cfg->kvm_path = "/dev/kvm";
+	cfg->rng = true;
 }

@@ -2,9 +2,14 @@
 #ifndef NV_VMM_CONFIG_H
 #define NV_VMM_CONFIG_H
 
+#include "devices/virtio/blk.h"
+#include "devices/virtio/net.h"
 #include "util/util.h"
 
 enum console_mode { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE };
+
+#define VM_MAX_DISKS 8
+#define VM_MAX_NETS 4
 
 struct vm_config {
 	const char *name;
@@ -17,6 +22,11 @@ struct vm_config {
 	const char *console_path;	/* CONSOLE_FILE */
 	bool nested;
 	const char *kvm_path;		/* /dev/kvm unless testing */
+	bool rng;			/* virtio-rng */
+	unsigned ndisks;
+	struct disk_option disks[VM_MAX_DISKS];	/* virtio-blk, in --disk order */
+	unsigned nnets;
+	struct net_option nets[VM_MAX_NETS];	/* virtio-net, in --net order */
 };
 
 #define VM_DEFAULT_CPUS 1

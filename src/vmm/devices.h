@@ -1,4 +1,7 @@
-/* The legacy devices every nestvisor machine has, set up in the order of one table. */
+/*
+ * The devices of a machine, set up in the order of one table: the legacy devices every
+ * machine has, then the virtio devices the configuration asks for, each on its own I/O thread.
+ */
 #ifndef NV_VMM_DEVICES_H
 #define NV_VMM_DEVICES_H
 
@@ -8,9 +11,23 @@
 #include "devices/pci.h"
 #include "devices/rtc.h"
 #include "devices/serial.h"
+#include "devices/virtio/pci.h"
 #include "util/util.h"
+#include "vmm/config.h"
 
 struct machine;
+
+#define MACHINE_MAX_VIRTIO (1 + VM_MAX_DISKS + VM_MAX_NETS)	/* rng, disks, NICs */
+
+/* One virtio device: its back-end, its PCI function and the thread its work runs on. */
+struct machine_virtio {
+	char name[16];
+	struct io_thread io;
+	struct virtio_pci vp;
+	void *backend;				/* struct virtio_rng/blk/net */
+	void (*destroy)(void *backend);
+	bool io_ready, vp_ready;
+};
 
 struct machine_devices {
 	struct serial com1;
@@ -20,6 +37,8 @@ struct machine_devices {
 	struct debug_exit debug_exit;
 	struct acpi_pm acpi_pm;
 	struct pci_bus pci;
+	struct machine_virtio virtio[MACHINE_MAX_VIRTIO];
+	unsigned nvirtio;		/* virtio devices set up */
 	unsigned ninit;			/* devices set up, for unwinding */
 };
 

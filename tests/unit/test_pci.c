@@ -264,20 +264,23 @@ static void test_bar_placement(void)
 
 static void test_window_full(void)
 {
-	static struct fake_pci devs[4];
-	unsigned placed = 0;
+	static struct fake_pci devs[4], mixed;
 
 	setup();
 	for (unsigned i = 0; i < 4; i++) {
 		pci_device__init(&devs[i].pdev, "fake", 0x1af4, 0x1041, 0x010000, &fake_ops);
 		CHECK_EQ(pci_device__set_bar(&devs[i].pdev, 0, PCI_BAR_MEM32, 256 * MiB, false), 0);
-		CHECK_EQ(pci_device__set_bar(&devs[i].pdev, 2, PCI_BAR_MEM32, 4 * KiB, false), 0);
-		if (pci__register(&pci, &devs[i].pdev, -1) == 0)
-			placed++;
-		else
-			CHECK_EQ(pci_device__bar_address(&devs[i].pdev, 2), 0);	/* nothing half-placed */
+		/* 960 MiB hold three 256 MiB BARs */
+		CHECK_EQ(pci__register(&pci, &devs[i].pdev, -1), i < 3 ? 0 : -ENOSPC);
 	}
-	CHECK_EQ(placed, 3);	/* 960 MiB hold three 256 MiB BARs (and the small ones) */
+	CHECK_EQ(pci_device__bar_address(&devs[2].pdev, 0), 0xe0000000);
+	/* The big BAR goes first, fails, and leaves the small one unplaced too. */
+	pci_device__init(&mixed.pdev, "fake", 0x1af4, 0x1041, 0x010000, &fake_ops);
+	CHECK_EQ(pci_device__set_bar(&mixed.pdev, 0, PCI_BAR_MEM32, 4 * KiB, false), 0);
+	CHECK_EQ(pci_device__set_bar(&mixed.pdev, 2, PCI_BAR_MEM32, 256 * MiB, false), 0);
+	CHECK_EQ(pci__register(&pci, &mixed.pdev, -1), -ENOSPC);
+	CHECK_EQ(pci_device__bar_address(&mixed.pdev, 0), 0);
+	CHECK_EQ(pci_device__bar_address(&mixed.pdev, 2), 0);
 	teardown();
 }
 

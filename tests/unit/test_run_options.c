@@ -1,5 +1,7 @@
 /* `nestvisor run` flag parsing: defaults, every flag, and the bad-input messages. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "cli/run_options.h"
 #include "tap.h"
@@ -28,6 +30,9 @@ static void test_defaults(void)
 	CHECK_STR(cfg.cmdline, "");
 	CHECK(!cfg.initrd_path);
 	CHECK(!cfg.nested);
+	CHECK(cfg.rng);
+	CHECK_EQ(cfg.ndisks, 0);
+	CHECK_EQ(cfg.nnets, 0);
 }
 
 static void test_all_flags(void)
@@ -86,11 +91,80 @@ static void test_bad_input(void)
 	expect_error("stray", PARSE(&cfg, err, "--kernel", "k", "extra"), err, "'extra'");
 }
 
+static void test_virtio_flags(void)
+{
+	struct vm_config cfg;
+	char err[256] = "";
+
+	CHECK_EQ(PARSE(&cfg, err, "--kernel", "k", "--rng", "off", "--disk", "/a.img,ro,id=root",
+		       "--disk", "b.img", "--net", "tap=tap0", "--net", "tap=tap1,mac=52:54:00:12:34:56"),
+		 0);
+	CHECK(!cfg.rng);
+	CHECK_EQ(cfg.ndisks, 2);
+	CHECK_STR(cfg.disks[0].path, "/a.img");
+	CHECK(cfg.disks[0].readonly);
+	CHECK_STR(cfg.disks[0].id, "root");
+	CHECK_STR(cfg.disks[1].path, "b.img");
+	CHECK(!cfg.disks[1].readonly);
+	CHECK_EQ(cfg.nnets, 2);
+	CHECK_STR(cfg.nets[0].tap, "tap0");
+	CHECK_STR(cfg.nets[1].tap, "tap1");
+	CHECK(cfg.nets[1].mac_set);
+	CHECK_EQ(cfg.nets[1].mac[5], 0x56);
+	CHECK_EQ(PARSE(&cfg, err, "--kernel", "k", "--rng", "on"), 0);
+	CHECK(cfg.rng);
+}
+
+static void test_virtio_limits(void)
+{
+	struct vm_config cfg;
+	char err[256] = "";
+
+	CHECK_EQ(PARSE(&cfg, err, "--kernel", "k", "--disk", "1", "--disk", "2", "--disk", "3",
+		       "--disk", "4", "--disk", "5", "--disk", "6", "--disk", "7", "--disk", "8"), 0);
+	CHECK_EQ(cfg.ndisks, VM_MAX_DISKS);
+	expect_error("9 disks", PARSE(&cfg, err, "--kernel", "k", "--disk", "1", "--disk", "2",
+				      "--disk", "3", "--disk", "4", "--disk", "5", "--disk", "6",
+				      "--disk", "7", "--disk", "8", "--disk", "9"),
+		     err, "at most 8 disks");
+	CHECK_EQ(PARSE(&cfg, err, "--kernel", "k", "--net", "tap=a", "--net", "tap=b", "--net",
+		       "tap=c", "--net", "tap=d"), 0);
+	expect_error("5 nets", PARSE(&cfg, err, "--kernel", "k", "--net", "tap=a", "--net", "tap=b",
+				     "--net", "tap=c", "--net", "tap=d", "--net", "tap=e"),
+		     err, "at most 4");
+	expect_error("rng", PARSE(&cfg, err, "--kernel", "k", "--rng", "maybe"), err, "--rng");
+	expect_error("disk key", PARSE(&cfg, err, "--kernel", "k", "--disk", "a,bogus=1"), err,
+		     "--disk");
+	expect_error("disk empty", PARSE(&cfg, err, "--kernel", "k", "--disk", ""), err, "--disk");
+	expect_error("net", PARSE(&cfg, err, "--kernel", "k", "--net", "mac=52:54:00:12:34:56"), err,
+		     "--net");
+	expect_error("net mac", PARSE(&cfg, err, "--kernel", "k", "--net", "tap=t,mac=zz"), err,
+		     "--net");
+	expect_error("disk value", PARSE(&cfg, err, "--kernel", "k", "--disk"), err, "--disk");
+}
+
+static void test_help_lists_virtio(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	run_options__usage(f);
+	fclose(f);
+	CHECK(strstr(buf, "--rng on|off"));
+	CHECK(strstr(buf, "--disk PATH[,ro][,id=ID][,direct=on]"));
+	CHECK(strstr(buf, "--net tap=NAME[,mac=MAC]"));
+	free(buf);
+}
+
 int main(void)
 {
 	RUN(test_defaults);
 	RUN(test_all_flags);
 	RUN(test_help);
 	RUN(test_bad_input);
+	RUN(test_virtio_flags);
+	RUN(test_virtio_limits);
+	RUN(test_help_lists_virtio);
 	return tap_done();
 }

@@ -661,6 +661,9 @@ void virtio_pci__exit(struct virtio_pci *vp)
 {
 	struct virtio_device *vdev = vp->vdev;
 
+	/* A reset first: the device stops all work, so nothing calls virtio__notify_* after. */
+	if (vdev->transport)
+		device_reset(vp);
 	if (vp->registered)
 		pci__unregister(vp->env.pci, &vp->pdev);
 	vp->registered = false;

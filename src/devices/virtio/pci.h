@@ -144,7 +144,11 @@ struct virtio_pci {
  */
 int virtio_pci__init(struct virtio_pci *vp, struct virtio_device *vdev,
 		     const struct virtio_pci_env *env, char *err, size_t errlen) __must_check;
-/* Unregisters, detaches every eventfd from KVM and the I/O thread, closes them. */
+/*
+ * Resets the device (ops->reset: it stops all work), unregisters, detaches every eventfd
+ * from KVM and the I/O thread and closes them. Call it before destroying the device and
+ * before stopping the device's I/O thread.
+ */
 void virtio_pci__exit(struct virtio_pci *vp);
 
 #endif
