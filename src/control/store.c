@@ -238,6 +238,11 @@ int sql_tx_end(struct store *st, int ret, char *err, size_t errlen)
 	return store__commit(st, err, errlen);
 }
 
+int store__end(struct store *st, int ret, char *err, size_t errlen)
+{
+	return sql_tx_end(st, ret, err, errlen);
+}
+
 int store__latest_schema_version(void)
 {
 	return schema__count();

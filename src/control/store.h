@@ -141,6 +141,8 @@ int store__latest_schema_version(void);
 int store__begin(struct store *st, char *err, size_t errlen) __must_check;
 int store__commit(struct store *st, char *err, size_t errlen) __must_check;
 void store__rollback(struct store *st);
+/* Ends the innermost transaction: commits when ret is 0, else rolls back; ret or the failure. */
+int store__end(struct store *st, int ret, char *err, size_t errlen) __must_check;
 
 /* Lookups return -ENOENT (and a message naming what is missing) when nothing matches. */
 int store__org_insert(struct store *st, const char *name, struct store_org *out,
