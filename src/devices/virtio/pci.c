@@ -220,7 +220,8 @@ static void go_live(struct virtio_pci *vp)
 			ret = watch_queues(vp);
 	}
 	if (ret) {
-		pr_warn("%s: cannot start the device: %s", vdev->name, strerror(-ret));
+		if (virtio_pci__may_warn())
+			pr_warn("%s: cannot start the device: %s", vdev->name, strerror(-ret));
 		virtio__set_needs_reset(vdev);
 	}
 }
@@ -258,7 +259,7 @@ static void write_queue_enable(struct virtio_pci *vp, struct virtqueue *vq, u16 
 		return;
 	ret = virtqueue__enable(vq, virtio__has_feature(vdev, VIRTIO_F_EVENT_IDX),
 				virtio__has_feature(vdev, VIRTIO_F_INDIRECT_DESC));
-	if (ret)
+	if (ret && virtio_pci__may_warn())
 		pr_warn("%s: queue %u: bad size or ring addresses (size %u, desc %#llx, avail %#llx, "
 			"used %#llx); left disabled", vdev->name, vp->queue_select, vq->size,
 			(unsigned long long)vq->desc_addr, (unsigned long long)vq->avail_addr,

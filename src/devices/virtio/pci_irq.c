@@ -17,6 +17,17 @@
 #define MSIX_ENTRY_SIZE		16
 #define MSIX_VECTOR_MASKED	1
 #define MSIX_PBA_SIZE		8
+#define WARN_LIMIT		20
+
+bool virtio_pci__may_warn(void)
+{
+	static unsigned warned;
+	unsigned n = __atomic_fetch_add(&warned, 1, __ATOMIC_RELAXED);
+
+	if (n == WARN_LIMIT)
+		pr_warn("virtio-pci: %d driver errors reported; not reporting more", WARN_LIMIT);
+	return n < WARN_LIMIT;
+}
 
 int virtio_pci_irq__add_msix_cap(struct virtio_pci *vp)
 {
@@ -288,7 +299,8 @@ void virtio__set_needs_reset(struct virtio_device *vdev)
 		return;
 	pthread_mutex_lock(&vp->irq_lock);
 	if (!(vp->status & VIRTIO_STATUS_NEEDS_RESET)) {
-		pr_warn("%s: device needs a reset", vdev->name);
+		if (virtio_pci__may_warn())
+			pr_warn("%s: device needs a reset", vdev->name);
 		vp->status |= VIRTIO_STATUS_NEEDS_RESET;
 		notify_config_locked(vp);
 	}

@@ -18,6 +18,11 @@ void virtio_pci_irq__reset(struct virtio_pci *vp);
 u8 virtio_pci_irq__read_isr(struct virtio_pci *vp);
 /* An access at BAR offset off in the MSI-X table or PBA pages. */
 void virtio_pci_irq__msix_access(struct virtio_pci *vp, u64 off, u8 *data, u32 len, bool is_write);
+/*
+ * Whether one more warning caused by a driver may be logged: a driver can repeat them forever
+ * (break a ring, reset, again), so the transport logs the first few and then says it stops.
+ */
+bool virtio_pci__may_warn(void);
 /* The command register or MSI-X message control changed (PCI lock held). */
 void virtio_pci_irq__config_changed(struct virtio_pci *vp);
 

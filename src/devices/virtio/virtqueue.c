@@ -134,10 +134,22 @@ void virtqueue__reset(struct virtqueue *vq)
 	pthread_mutex_unlock(&vq->lock);
 }
 
+#define WARN_LIMIT	20	/* a driver breaking and resetting in a loop must not flood the log */
+
+static bool may_warn(void)
+{
+	static unsigned warned;
+	unsigned n = __atomic_fetch_add(&warned, 1, __ATOMIC_RELAXED);
+
+	if (n == WARN_LIMIT)
+		pr_warn("virtqueue: %d broken rings reported; not reporting more", WARN_LIMIT);
+	return n < WARN_LIMIT;
+}
+
 /* Marks the queue broken; the caller returns -EIO. One line per queue, not per request. */
 static int broken(struct virtqueue *vq, const char *why)
 {
-	if (!vq->broken)
+	if (!vq->broken && may_warn())
 		pr_warn("virtqueue at %#llx: %s; queue stopped until reset",
 			(unsigned long long)vq->desc_addr, why);
 	vq->broken = true;
