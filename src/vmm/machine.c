@@ -1,5 +1,6 @@
 /* Machine assembly: one ordered table of init steps, undone in reverse on failure or exit. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,38 @@ static void close_console(struct machine *m)
 	console__close(&m->console);
 }
 
+/*
+ * SIGINT, SIGTERM and SIGHUP are taken by the event loop's signalfd, and SIGUSR1 kicks vCPUs:
+ * they are blocked before any thread exists, so that the device I/O threads created here
+ * inherit the block instead of being picked to die by the signal's default action.
+ */
+static int block_signals(struct machine *m, char *err, size_t errlen)
+{
+	sigset_t set;
+	int ret;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	ret = pthread_sigmask(SIG_BLOCK, &set, NULL);
+	return ret ? set_err(err, errlen, ret, "cannot block signals: %s", strerror(ret)) : 0;
+}
+
+static int init_run_state(struct machine *m, char *err, size_t errlen)
+{
+	pthread_mutex_init(&m->run_lock, NULL);
+	pthread_cond_init(&m->run_cond, NULL);
+	return 0;
+}
+
+static void exit_run_state(struct machine *m)
+{
+	pthread_cond_destroy(&m->run_cond);
+	pthread_mutex_destroy(&m->run_lock);
+}
+
 struct init_step {
 	const char *name;
 	int (*init)(struct machine *m, char *err, size_t errlen);
@@ -219,6 +252,8 @@ struct init_step {
 
 /* Bad input is found before KVM_CREATE_VM; the console goes raw only once all else worked. */
 static const struct init_step init_steps[] = {
+	{ "signals", block_signals, NULL },
+	{ "run-state", init_run_state, exit_run_state },
 	{ "kvm", open_kvm, close_kvm },
 	{ "limits", check_limits, NULL },
 	{ "nested", check_nested, NULL },
@@ -248,6 +283,11 @@ int machine__init(struct machine *m, const struct vm_config *cfg, char *err, siz
 		}
 	}
 	return 0;
+}
+
+void machine__press_power_button(struct machine *m)
+{
+	acpi_pm__press_power_button(&m->devices.acpi_pm);
 }
 
 void machine__exit(struct machine *m)

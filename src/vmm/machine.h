@@ -34,6 +34,13 @@ struct machine {
 	int stop_reason;	/* enum stop_reason, first request wins */
 	int exit_code;
 	unsigned init_done;	/* steps of the init table completed, for unwinding */
+
+	/* Pause state, shared by the vCPU threads and whoever pauses (the API thread). */
+	pthread_mutex_t run_lock;
+	pthread_cond_t run_cond;	/* parked/exited counts changed, or pause lifted */
+	bool paused;			/* asked to pause: vCPU threads park before KVM_RUN */
+	unsigned parked;		/* vCPU threads waiting in the pause */
+	unsigned exited;		/* vCPU threads that left their loop */
 };
 
 /* Builds everything; on failure undoes what it did and leaves one line in err. */
@@ -41,5 +48,16 @@ int machine__init(struct machine *m, const struct vm_config *cfg, char *err, siz
 /* Runs until the guest stops; returns the process exit status (see control.h). */
 int machine__run(struct machine *m);
 void machine__exit(struct machine *m);
+
+/*
+ * Any thread, once machine__init succeeded. pause kicks every vCPU out of KVM_RUN and
+ * returns when all are parked (or the machine is stopping); vCPU threads started later park
+ * before their first KVM_RUN. Guest clocks keep running meanwhile (docs/api.md).
+ */
+void machine__pause(struct machine *m);
+void machine__resume(struct machine *m);
+bool machine__paused(struct machine *m);
+/* The ACPI power button, which Linux turns into an orderly power-off (acpid or logind). */
+void machine__press_power_button(struct machine *m);
 
 #endif

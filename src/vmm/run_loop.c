@@ -1,11 +1,13 @@
 /*
  * Running a machine: one thread per vCPU in KVM_RUN, and the calling thread as the event loop
  * (console input, signals, stop requests). The event loop never sits in the vCPU fast path.
+ * Pausing parks the vCPU threads on a condition variable between two KVM_RUNs.
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -21,14 +23,44 @@ static bool stop_requested(struct machine *m)
 	return __atomic_load_n(&m->stop_reason, __ATOMIC_SEQ_CST) != STOP_NONE;
 }
 
+/*
+ * Waits here while the machine is paused. KVM_KVMCLOCK_CTRL tells a kvmclock guest it was
+ * stopped on purpose, so its soft-lockup watchdog stays quiet after the resume; a guest
+ * without kvmclock makes it fail with EINVAL, which is fine. The kick's immediate_exit is
+ * cleared only once no pause is pending, under the lock, so a later pause's kick is not lost.
+ */
+static void park(struct machine *m, struct kvm_vcpu *vcpu)
+{
+	pthread_mutex_lock(&m->run_lock);
+	if (m->paused && !stop_requested(m)) {
+		if (ioctl(vcpu->fd, KVM_KVMCLOCK_CTRL, 0) < 0 && errno != EINVAL)
+			pr_debug("vCPU %u: KVM_KVMCLOCK_CTRL: %s", vcpu->index, strerror(errno));
+		m->parked++;
+		pthread_cond_broadcast(&m->run_cond);
+		while (m->paused && !stop_requested(m))
+			pthread_cond_wait(&m->run_cond, &m->run_lock);
+		m->parked--;
+	}
+	if (!m->paused)
+		__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&m->run_lock);
+}
+
 static void vcpu_loop(struct machine *m, struct kvm_vcpu *vcpu)
 {
 	struct exit_context ctx = { .pio = &m->pio, .mmio = &m->mmio, .control = &m->control,
 				    .vcpu_index = vcpu->index };
 
 	while (!stop_requested(m)) {
-		int ret = vcpu__run(vcpu);
+		int ret;
 		enum exit_action action;
+
+		if (__atomic_load_n(&m->paused, __ATOMIC_SEQ_CST) ||
+		    __atomic_load_n(&vcpu->run->immediate_exit, __ATOMIC_SEQ_CST)) {
+			park(m, vcpu);
+			continue;
+		}
+		ret = vcpu__run(vcpu);
 
 		if (ret == -EINTR || ret == -EAGAIN)
 			continue;
@@ -60,6 +92,10 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&kick, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	vcpu_loop(start->m, &start->m->vcpus[start->index]);
+	pthread_mutex_lock(&start->m->run_lock);
+	start->m->exited++;
+	pthread_cond_broadcast(&start->m->run_cond);
+	pthread_mutex_unlock(&start->m->run_lock);
 	return NULL;
 }
 
@@ -68,7 +104,10 @@ static void kick_handler(int sig)
 	/* Nothing: the signal only makes KVM_RUN return -EINTR. */
 }
 
-/* immediate_exit closes the race where the kick lands just before KVM_RUN is entered. */
+/*
+ * immediate_exit closes the race where the kick lands just before KVM_RUN is entered.
+ * Called with run_lock held, which also keeps nthreads still.
+ */
 static void kick_vcpus(struct machine *m)
 {
 	for (unsigned i = 0; i < m->nthreads; i++) {
@@ -94,20 +133,65 @@ static int block_signals(sigset_t *handled)
 	return signalfd(-1, handled, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* Under run_lock, so a pause sees either no thread or all of them. */
 static int start_vcpus(struct machine *m, struct vcpu_start *starts)
 {
-	for (unsigned i = 0; i < m->cfg.ncpus; i++) {
-		int ret;
+	int ret = 0;
 
+	pthread_mutex_lock(&m->run_lock);
+	for (unsigned i = 0; i < m->cfg.ncpus && !ret; i++) {
 		starts[i] = (struct vcpu_start){ .m = m, .index = i };
 		ret = pthread_create(&m->threads[i], NULL, vcpu_thread, &starts[i]);
-		if (ret) {
+		if (ret)
 			pr_err("cannot start vCPU %u thread: %s", i, strerror(ret));
-			return -ret;
-		}
-		m->nthreads++;
+		else
+			m->nthreads++;
 	}
-	return 0;
+	pthread_mutex_unlock(&m->run_lock);
+	return -ret;
+}
+
+static void stop_vcpus(struct machine *m)
+{
+	pthread_mutex_lock(&m->run_lock);
+	kick_vcpus(m);
+	pthread_cond_broadcast(&m->run_cond);	/* parked threads see the stop */
+	pthread_mutex_unlock(&m->run_lock);
+	for (unsigned i = 0; i < m->nthreads; i++)
+		pthread_join(m->threads[i], NULL);
+	pthread_mutex_lock(&m->run_lock);
+	m->nthreads = 0;
+	m->exited = 0;
+	pthread_cond_broadcast(&m->run_cond);
+	pthread_mutex_unlock(&m->run_lock);
+}
+
+static bool all_parked(struct machine *m)
+{
+	return m->parked + m->exited >= m->nthreads || stop_requested(m);
+}
+
+void machine__pause(struct machine *m)
+{
+	pthread_mutex_lock(&m->run_lock);
+	m->paused = true;
+	kick_vcpus(m);
+	while (!all_parked(m))
+		pthread_cond_wait(&m->run_cond, &m->run_lock);
+	pthread_mutex_unlock(&m->run_lock);
+}
+
+void machine__resume(struct machine *m)
+{
+	pthread_mutex_lock(&m->run_lock);
+	m->paused = false;
+	pthread_cond_broadcast(&m->run_cond);
+	pthread_mutex_unlock(&m->run_lock);
+}
+
+bool machine__paused(struct machine *m)
+{
+	return __atomic_load_n(&m->paused, __ATOMIC_SEQ_CST);
 }
 
 struct input_state {
@@ -210,10 +294,7 @@ int machine__run(struct machine *m)
 		event_loop(m, sfd);
 	else
 		vm_control__stop(&m->control, STOP_VMM_ERROR, EXIT_VMM_ERROR);
-	kick_vcpus(m);
-	for (unsigned i = 0; i < m->nthreads; i++)
-		pthread_join(m->threads[i], NULL);
-	m->nthreads = 0;
+	stop_vcpus(m);
 	close(sfd);
 	report_stop(m);
 	pr_info("guest RAM resident: %llu KiB",
