@@ -8,7 +8,7 @@
 #include "cli/run_options.h"
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_CONSOLE, OPT_NAME,
-       OPT_NESTED, OPT_KVM_DEVICE, OPT_RNG, OPT_DISK, OPT_NET, OPT_HELP };
+       OPT_NESTED, OPT_KVM_DEVICE, OPT_RNG, OPT_DISK, OPT_NET, OPT_API_SOCK, OPT_HELP };
 
 static const struct option long_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -23,6 +23,7 @@ static const struct option long_options[] = {
 	{ "rng", required_argument, NULL, OPT_RNG },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "net", required_argument, NULL, OPT_NET },
+	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -31,8 +32,10 @@ void run_options__usage(FILE *out)
 {
 	fprintf(out,
 		"usage: nestvisor run --kernel FILE [options]\n"
+		"       nestvisor run --api-sock PATH [options]\n"
 		"Boots a kernel in a new KVM virtual machine.\n\n"
-		"  --kernel FILE       kernel: bzImage, ELF vmlinux, PVH ELF or multiboot (required)\n"
+		"  --kernel FILE       kernel: bzImage, ELF vmlinux, PVH ELF or multiboot\n"
+		"                      (required unless --api-sock is given)\n"
 		"  --initrd FILE       initial ramdisk (default: none)\n"
 		"  --cmdline STR       kernel command line (default: empty)\n"
 		"  --cpus N            vCPUs, 1 to %d (default: %d)\n"
@@ -47,6 +50,9 @@ void run_options__usage(FILE *out)
 		"                      a virtio-blk disk backed by a raw image; repeat for up to %d\n"
 		"  --net tap=NAME[,mac=MAC]\n"
 		"                      a virtio-net NIC on an existing tap; repeat for up to %d\n"
+		"  --api-sock PATH     serve the VM's API (Firecracker-compatible HTTP/JSON) on a\n"
+		"                      unix socket; without --kernel, wait there to be configured\n"
+		"                      and started (see docs/api.md)\n"
 		"  --help              this text\n\n"
 		"Exit status: 0 guest powered off; 1 VMM error or bad input; 2 guest rebooted;\n"
 		"4 guest crashed (triple fault, KVM internal error); (N << 1) | 1 when the guest\n"
@@ -144,6 +150,11 @@ static int parse_option(int opt, const char *arg, struct vm_config *cfg, char *e
 	case OPT_KVM_DEVICE:
 		cfg->kvm_path = arg;
 		return 0;
+	case OPT_API_SOCK:
+		if (!*arg)
+			return set_err(err, errlen, EINVAL, "--api-sock: the path is empty");
+		cfg->api_sock = arg;
+		return 0;
 	case OPT_CPUS:
 		if (parse_uint(arg, 1, VM_MAX_CPUS, &v))
 			return set_err(err, errlen, EINVAL, "--cpus: '%s' is not a number from 1 to %d",
@@ -201,7 +212,9 @@ int run_options__parse(int argc, char **argv, struct vm_config *cfg, char *err, 
 	}
 	if (optind < argc)
 		return set_err(err, errlen, EINVAL, "unexpected argument '%s' (see --help)", argv[optind]);
-	if (!cfg->kernel_path)
-		return set_err(err, errlen, EINVAL, "--kernel FILE is required (see --help)");
+	/* With an API socket the kernel may come later, through PUT /boot-source. */
+	if (!cfg->kernel_path && !cfg->api_sock)
+		return set_err(err, errlen, EINVAL,
+			       "--kernel FILE is required unless --api-sock PATH is given (see --help)");
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* What a VM is made of, as the user asked for it (from flags now, from the API later). */
+/* What a VM is made of, as the user asked for it: from flags, or built by the API (src/api/vmm_api.h). */
 #ifndef NV_VMM_CONFIG_H
 #define NV_VMM_CONFIG_H
 
@@ -27,6 +27,7 @@ struct vm_config {
 	struct disk_option disks[VM_MAX_DISKS];	/* virtio-blk, in --disk order */
 	unsigned nnets;
 	struct net_option nets[VM_MAX_NETS];	/* virtio-net, in --net order */
+	const char *api_sock;		/* --api-sock: serve the VMM's API there (NULL: none) */
 };
 
 #define VM_DEFAULT_CPUS 1
