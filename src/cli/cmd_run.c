@@ -1,11 +1,56 @@
-/* `nestvisor run`: parse flags, build the machine, run it, exit with the guest's status. */
+/*
+ * `nestvisor run`: parse flags, build the machine, run it, exit with the guest's status.
+ * With --api-sock the VM's API is served too, and without --kernel it builds the machine.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "api/vmm_api.h"
 #include "cli/commands.h"
 #include "cli/run_options.h"
 #include "util/log.h"
 #include "vmm/machine.h"
+
+static int run_machine(struct machine *m, struct vmm_api_server *srv)
+{
+	int status = machine__run(m);
+
+	vmm_api_server__detach(srv);	/* before the machine goes away */
+	machine__exit(m);
+	return status;
+}
+
+/*
+ * The socket is bound first, so a bad --api-sock fails before any VM exists. With a kernel
+ * on the command line the VM is built at once; otherwise InstanceStart builds it.
+ */
+static int run_with_api(const struct vm_config *cfg, struct machine *m)
+{
+	struct vmm_api_server *srv;
+	char err[512];
+	int status;
+
+	if (vmm_api_server__init(&srv, cfg->api_sock, cfg, err, sizeof(err))) {
+		pr_err("--api-sock: %s", err);
+		return EXIT_VMM_ERROR;
+	}
+	if (!cfg->kernel_path) {
+		status = vmm_api_server__wait_for_start(srv, m);
+		if (!status)
+			status = run_machine(m, srv);
+	} else if (machine__init(m, cfg, err, sizeof(err))) {
+		pr_err("%s", err);
+		status = EXIT_VMM_ERROR;
+	} else if (vmm_api_server__serve_machine(srv, m, err, sizeof(err))) {
+		pr_err("%s", err);
+		machine__exit(m);
+		status = EXIT_VMM_ERROR;
+	} else {
+		status = run_machine(m, srv);
+	}
+	vmm_api_server__destroy(srv);
+	return status;
+}
 
 int cmd_run(int argc, char **argv)
 {
@@ -24,13 +69,19 @@ int cmd_run(int argc, char **argv)
 		return EXIT_VMM_ERROR;
 	}
 	m = calloc(1, sizeof(*m));
-	if (!m || machine__init(m, &cfg, err, sizeof(err))) {
-		pr_err("%s", m ? err : "out of memory");
-		free(m);
+	if (!m) {
+		pr_err("out of memory");
 		return EXIT_VMM_ERROR;
 	}
-	status = machine__run(m);
-	machine__exit(m);
+	if (cfg.api_sock) {
+		status = run_with_api(&cfg, m);
+	} else if (machine__init(m, &cfg, err, sizeof(err))) {
+		pr_err("%s", err);
+		status = EXIT_VMM_ERROR;
+	} else {
+		status = machine__run(m);
+		machine__exit(m);
+	}
 	free(m);
 	return status;
 }
