@@ -86,7 +86,8 @@ int body__parse(const char *method, const struct http_request *req, const char *
 	*out = NULL;
 	if (!req->body_len)
 		return set_err(err, errlen, EINVAL, "Empty %s request.", method);
-	o = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	o = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+		       &jerr);
 	if (!o)
 		return set_err(err, errlen, EINVAL, DESER "%s at line %d column %d.", jerr.text,
 			       jerr.line, jerr.column);

@@ -157,6 +157,36 @@ static void test_help_lists_virtio(void)
 	free(buf);
 }
 
+static void test_api_sock(void)
+{
+	struct vm_config cfg;
+	char err[256] = "";
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK_EQ(PARSE(&cfg, err, "--kernel", "k"), 0);
+	CHECK(!cfg.api_sock);
+	/* With an API socket the kernel can come later, through PUT /boot-source. */
+	CHECK_EQ(PARSE(&cfg, err, "--api-sock", "/tmp/x.sock", "--cpus", "2"), 0);
+	CHECK_STR(cfg.api_sock, "/tmp/x.sock");
+	CHECK(!cfg.kernel_path);
+	CHECK_EQ(cfg.ncpus, 2);
+	CHECK_EQ(PARSE(&cfg, err, "--api-sock=/tmp/y.sock", "--kernel", "k"), 0);
+	CHECK_STR(cfg.api_sock, "/tmp/y.sock");
+	CHECK_STR(cfg.kernel_path, "k");
+	expect_error("empty api-sock", PARSE(&cfg, err, "--api-sock", ""), err,
+		     "--api-sock: the path is empty");
+	expect_error("api-sock value", PARSE(&cfg, err, "--api-sock"), err, "--api-sock");
+	expect_error("no kernel, no socket", PARSE(&cfg, err, "--memory", "64"), err,
+		     "unless --api-sock PATH is given");
+	f = open_memstream(&buf, &len);
+	run_options__usage(f);
+	fclose(f);
+	CHECK(strstr(buf, "--api-sock PATH"));
+	free(buf);
+}
+
 int main(void)
 {
 	RUN(test_defaults);
@@ -166,5 +196,6 @@ int main(void)
 	RUN(test_virtio_flags);
 	RUN(test_virtio_limits);
 	RUN(test_help_lists_virtio);
+	RUN(test_api_sock);
 	return tap_done();
 }
