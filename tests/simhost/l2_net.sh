@@ -1,0 +1,89 @@
+# Runs inside the simulated host (busybox sh, iproute2's ip added by tests/simhost/test_l2_net):
+# plays "the host" of the L2 networking recipes. A tap in a namespace of its own is
+# 192.168.100.1; a web server there answers /cgi-bin/peer with the address a request came
+# from. L1 (nesting on) boots with --net on that tap and runs /scripts/l2-net; once L1's
+# console shows L2 serving, the host fetches L2's marker through 192.168.100.2:8080.
+# An L1 whose L2 started but never finished (the known L2 hang under TCG) is killed and
+# booted again, once. Prints "HOST ..." facts, then per attempt "SCENARIO l2net-N status
+# boot=S l2init=S served=S total=S" (seconds from L1's start until the host saw L1's init,
+# L2's init, L2 serving, L1's end) and L1's console as "[l1] line".
+# Usage: sh l2_net.sh ATTEMPT-TIMEOUT-SECONDS
+# shellcheck shell=sh
+LIMIT=${1:-200}
+NS=nvl2net
+IP=/usr/sbin/ip
+L1="--kernel /l1/vmlinuz --initrd /l1/initrd.img --memory 1280 --cpus 2 --nested on"
+say() { echo "HOST $*"; }
+now() { cut -d' ' -f1 /proc/uptime; }
+since() { awk -v s="$1" '{ printf "%.1f", $1 - s }' /proc/uptime; }
+
+# iproute2 keeps namespaces in /var/run/netns; the busybox root has only /run.
+[ -e /var/run ] || ln -s /run /var/run
+insmod /lib/modules/nv-extra/tun.ko || { say "setup insmod tun failed"; exit 3; }
+if ! { $IP netns add $NS && $IP -n $NS link set lo up &&
+	$IP -n $NS tuntap add dev tap0 mode tap &&
+	$IP -n $NS addr add 192.168.100.1/24 dev tap0 && $IP -n $NS link set tap0 up; }; then
+	say "setup netns/tap failed"
+	exit 3
+fi
+# The host knows nothing of L1's bridge: a reply to 10.10.0.2 could not leave.
+say "route to 10.10.0.2: $($IP -n $NS route get 10.10.0.2 2>&1 | head -1)"
+
+mkdir -p /tmp/www/cgi-bin
+cat >/tmp/www/cgi-bin/peer <<'EOF'
+#!/bin/sh
+echo "$REMOTE_ADDR" >>/tmp/peers
+printf 'Content-Type: text/plain\r\n\r\npeer %s\n' "$REMOTE_ADDR"
+EOF
+chmod 755 /tmp/www/cgi-bin/peer
+$IP netns exec $NS httpd -f -p 192.168.100.1:8000 -h /tmp/www &
+httpd_pid=$!
+
+# fetch: the marker through L1's forwarded port, as anyone outside L1 would.
+fetch() {
+	t=$(now)
+	$IP netns exec $NS timeout 20 wget -q -O /tmp/fetch.out http://192.168.100.2:8080/cgi-bin/marker \
+		2>/tmp/fetch.err
+	say "fetch rc $? secs $(since "$t") body '$(head -1 /tmp/fetch.out 2>/dev/null)' $(head -1 /tmp/fetch.err)"
+}
+
+# attempt N: one L1 boot, the fetch when L2 serves, then the facts.
+attempt() {
+	say "attempt $1"
+	: >/tmp/peers
+	rm -f /tmp/fetch.out /tmp/fetch.err
+	: >/tmp/l1.out
+	t0=$(now) boot=none l2init=none served=none
+	# shellcheck disable=SC2086 # L1 holds several words
+	$IP netns exec $NS timeout -s KILL "$LIMIT" nestvisor run $L1 --net tap=tap0 \
+		--cmdline "console=ttyS0 quiet nv.script=l2-net" </dev/null >/tmp/l1.out 2>&1 &
+	pid=$!
+	while kill -0 $pid 2>/dev/null; do
+		if [ "$boot" = none ] && grep -q 'nestvisor-l1: init' /tmp/l1.out; then
+			boot=$(since "$t0")
+		fi
+		if [ "$l2init" = none ] && grep -q 'nestvisor-guest: init' /tmp/l1.out; then
+			l2init=$(since "$t0")
+		fi
+		if [ "$served" = none ] && grep -q 'l2-net-guest: serving' /tmp/l1.out; then
+			served=$(since "$t0")
+			fetch
+		fi
+		sleep 0.5
+	done
+	wait $pid
+	st=$?
+	echo "SCENARIO l2net-$1 $st boot=$boot l2init=$l2init served=$served total=$(since "$t0")"
+	tr -d '\r' </tmp/l1.out | sed 's/^/[l1] /'
+	say "peers $(tr '\n' ' ' </tmp/peers)"
+}
+
+# Only a lost L2 is tried again: a setup failure in L1 is a real one.
+attempt 1
+if grep -q 'l1-net: ready' /tmp/l1.out && ! grep -q 'l2-net-guest: done' /tmp/l1.out; then
+	say "retry: attempt 1 started L2 but did not reach its end"
+	attempt 2
+fi
+kill $httpd_pid 2>/dev/null
+$IP netns del $NS
+exit 0
