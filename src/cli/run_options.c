@@ -151,10 +151,8 @@ static int parse_option(int opt, const char *arg, struct vm_config *cfg, char *e
 		cfg->kvm_path = arg;
 		return 0;
 	case OPT_API_SOCK:
-		if (!*arg)
-			return set_err(err, errlen, EINVAL, "--api-sock: the path is empty");
 		cfg->api_sock = arg;
-		return 0;
+		return *arg ? 0 : set_err(err, errlen, EINVAL, "--api-sock: the path is empty");
 	case OPT_CPUS:
 		if (parse_uint(arg, 1, VM_MAX_CPUS, &v))
 			return set_err(err, errlen, EINVAL, "--cpus: '%s' is not a number from 1 to %d",
