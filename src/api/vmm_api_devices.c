@@ -182,7 +182,7 @@ static int hex_digit(char c)
 	return -1;
 }
 
-/* Six hex pairs separated by ':'; a multicast address cannot be a NIC's. */
+/* Six hex pairs separated by ':'; a multicast or all-zero address cannot be a NIC's. */
 static int parse_mac(const char *s, u8 mac[6], char *err, size_t errlen)
 {
 	bool ok = strlen(s) == 17;
@@ -198,6 +198,8 @@ static int parse_mac(const char *s, u8 mac[6], char *err, size_t errlen)
 			       "(six hex pairs separated by ':').", s);
 	if (mac[0] & 1)
 		return set_err(err, errlen, EINVAL, "guest_mac %s is a multicast address.", s);
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return set_err(err, errlen, EINVAL, "guest_mac %s is all zero.", s);
 	return 0;
 }
 

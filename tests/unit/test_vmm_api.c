@@ -390,6 +390,8 @@ static void test_network_interfaces(void)
 		    "{\"iface_id\": \"eth0\", \"host_dev_name\": \"lo\", \"guest_mac\": \"aa-bb-cc-dd-ee-ff\"}");
 	CHECK_FAULT(400, "is a multicast address", "PUT", "/network-interfaces/eth0",
 		    "{\"iface_id\": \"eth0\", \"host_dev_name\": \"lo\", \"guest_mac\": \"01:00:5e:00:00:01\"}");
+	CHECK_FAULT(400, "is all zero", "PUT", "/network-interfaces/eth0",
+		    "{\"iface_id\": \"eth0\", \"host_dev_name\": \"lo\", \"guest_mac\": \"00:00:00:00:00:00\"}");
 	CHECK_FAULT(400, "`mtu` is not supported", "PUT", "/network-interfaces/eth0",
 		    "{\"iface_id\": \"eth0\", \"host_dev_name\": \"lo\", \"mtu\": 1500}");
 	CHECK_FAULT(400, "`tx_rate_limiter` is not supported", "PUT", "/network-interfaces/eth0",
