@@ -226,8 +226,9 @@ static int check_fc_only(json_t *o, char *err, size_t errlen)
 		if (ret < 0)
 			return ret;
 		if (on)
-			return set_err(err, errlen, ENOTSUP, "%s is not supported by nestvisor: %s.",
-				       flags[i].name, flags[i].why);
+			return set_err(err, errlen, ENOTSUP,
+				       "%s is not supported by nestvisor: %s.", flags[i].name,
+				       flags[i].why);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		ret = body__string(o, names[i], &s, err, errlen);
@@ -443,7 +444,8 @@ static int logger(json_t *o, char *err, size_t errlen)
 		return -EINVAL;
 	if (fd >= 0) {
 		if (dup2(fd, STDERR_FILENO) < 0)
-			ret = set_err(err, errlen, errno, "log_path %s: %s.", path, strerror(errno));
+			ret = set_err(err, errlen, errno, "log_path %s: %s.", path,
+				      strerror(errno));
 		close(fd);
 		if (ret < 0)
 			return ret;

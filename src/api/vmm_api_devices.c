@@ -215,7 +215,8 @@ static int check_tap_name(const char *name, char *err, size_t errlen)
 	snprintf(path, sizeof(path), "/sys/class/net/%s", name);
 	if (stat(path, &sb))
 		return set_err(err, errlen, ENODEV, "host_dev_name %s: no such network device "
-			       "(create the tap first, e.g. ip tuntap add %s mode tap).", name, name);
+			       "(create the tap first, e.g. ip tuntap add %s mode tap).", name,
+			       name);
 	return 0;
 }
 
@@ -254,8 +255,9 @@ static int iface_slot(struct vmm_api *api, const struct vmm_api_iface *f, unsign
 			continue;
 		}
 		if (!strcmp(o->opt.tap, f->opt.tap))
-			return set_err(err, errlen, EINVAL, "host_dev_name %s is interface %s already.",
-				       f->opt.tap, o->id);
+			return set_err(err, errlen, EINVAL,
+				       "host_dev_name %s is interface %s already.", f->opt.tap,
+				       o->id);
 		if (f->opt.mac_set && o->opt.mac_set && !memcmp(o->opt.mac, f->opt.mac, 6))
 			return set_err(err, errlen, EINVAL, "The MAC address is already in use "
 				       "(interface %s).", o->id);

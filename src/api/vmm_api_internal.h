@@ -16,7 +16,7 @@
 
 struct vmm_api_drive {
 	char id[VMM_API_ID_MAX + 1];
-	struct disk_option opt;		/* opt.id: the first 20 bytes of id (the virtio serial) */
+	struct disk_option opt;		/* opt.id: id's first 20 bytes (the virtio serial) */
 	bool root;
 	char partuuid[64];
 };
@@ -27,7 +27,7 @@ struct vmm_api_iface {
 };
 
 struct vmm_api {
-	pthread_mutex_t lock;		/* handlers run on the API thread; state is read by others */
+	pthread_mutex_t lock;		/* handlers run on the API thread; others read state */
 	enum vmm_state state;
 	const struct vmm_api_ops *ops;
 	void *opaque;

@@ -142,7 +142,8 @@ int body__uint(json_t *o, const char *name, u64 *out, char *err, size_t errlen)
 		return wrong_type(v, name, "an unsigned integer", err, errlen);
 	if (json_integer_value(v) < 0)
 		return set_err(err, errlen, EINVAL,
-			       DESER "invalid value: integer `%lld`, expected an unsigned integer for `%s`.",
+			       DESER "invalid value: integer `%lld`, expected an unsigned integer "
+			       "for `%s`.",
 			       (long long)json_integer_value(v), name);
 	*out = (u64)json_integer_value(v);
 	return 0;
@@ -167,15 +168,16 @@ int api_id__check(const char *id, char *err, size_t errlen)
 	if (!*id)
 		return set_err(err, errlen, EINVAL, "The ID cannot be empty.");
 	if (strlen(id) > VMM_API_ID_MAX)
-		return set_err(err, errlen, EINVAL, "API Resource IDs can be at most %d characters long.",
-			       VMM_API_ID_MAX);
+		return set_err(err, errlen, EINVAL,
+			       "API Resource IDs can be at most %d characters long.", VMM_API_ID_MAX);
 	for (const char *p = id; *p; p++) {
 		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 			     (*p >= '0' && *p <= '9');
 
 		if (!alnum && *p != '_')
 			return set_err(err, errlen, EINVAL,
-				       "API Resource IDs can only contain alphanumeric characters and underscores.");
+				       "API Resource IDs can only contain alphanumeric characters "
+				       "and underscores.");
 	}
 	return 0;
 }

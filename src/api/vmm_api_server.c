@@ -27,7 +27,7 @@ struct vmm_api_server {
 	bool thread_running;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* a start was answered, or closing */
-	int start_fd;			/* eventfd: an InstanceStart waits for the main thread */
+	int start_fd;			/* eventfd: an InstanceStart waits for main */
 	const struct vm_config *start_cfg;	/* the pending start's configuration */
 	bool start_done;
 	int start_ret;

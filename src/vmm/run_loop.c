@@ -174,7 +174,7 @@ static bool all_parked(struct machine *m)
 void machine__pause(struct machine *m)
 {
 	pthread_mutex_lock(&m->run_lock);
-	m->paused = true;
+	__atomic_store_n(&m->paused, true, __ATOMIC_SEQ_CST);
 	kick_vcpus(m);
 	while (!all_parked(m))
 		pthread_cond_wait(&m->run_cond, &m->run_lock);
@@ -184,7 +184,7 @@ void machine__pause(struct machine *m)
 void machine__resume(struct machine *m)
 {
 	pthread_mutex_lock(&m->run_lock);
-	m->paused = false;
+	__atomic_store_n(&m->paused, false, __ATOMIC_SEQ_CST);
 	pthread_cond_broadcast(&m->run_cond);
 	pthread_mutex_unlock(&m->run_lock);
 }
