@@ -8,6 +8,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "devices/virtio/blk.h"
 #include "kvm/nested.h"
 #include "util/log.h"
 #include "vmm/image.h"
@@ -187,6 +188,11 @@ static int create_vcpus(struct machine *m, char *err, size_t errlen)
 	return ret;
 }
 
+static int check_disks(struct machine *m, char *err, size_t errlen)
+{
+	return disk_options__check(m->cfg.disks, m->cfg.ndisks, err, errlen);
+}
+
 static int open_stop_fd(struct machine *m, char *err, size_t errlen)
 {
 	m->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -257,6 +263,7 @@ static const struct init_step init_steps[] = {
 	{ "kvm", open_kvm, close_kvm },
 	{ "limits", check_limits, NULL },
 	{ "nested", check_nested, NULL },
+	{ "disks", check_disks, NULL },
 	{ "memory", map_memory, unmap_memory },
 	{ "kernel", load_kernel, NULL },
 	{ "stop-fd", open_stop_fd, close_stop_fd },

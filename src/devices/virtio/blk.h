@@ -37,6 +37,12 @@ struct virtio_blk;
  * are handled on io. The caller plugs virtio_blk__device() into a transport, and calls
  * virtio_blk__destroy() after the transport has let go of it.
  */
+/*
+ * Opens and closes every image as its device would, and refuses one given twice, so that a
+ * bad --disk is refused before the VM is created.
+ */
+int disk_options__check(const struct disk_option *opts, unsigned n, char *err,
+			size_t errlen) __must_check;
 int virtio_blk__create(struct virtio_blk **out, const struct disk_option *opt,
 		       const struct guest_memory *mem, struct io_thread *io, char *err,
 		       size_t errlen) __must_check;
