@@ -1,0 +1,48 @@
+/* What the supervisor's files share: its table of VMMs and the process helpers (sv_proc.c). */
+#ifndef NV_CONTROL_SV_INTERNAL_H
+#define NV_CONTROL_SV_INTERNAL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "control/supervisor.h"
+
+/* A VMM the supervisor watches. */
+struct sv_vmm {
+	s64 id;			/* the instance; 0: a free slot */
+	pid_t pid;		/* the VMM (`nestvisor run`), leader of its process group */
+	pid_t monitor;		/* the process that waits for it and writes SV_EXIT */
+};
+
+struct supervisor {
+	char state_dir[PATH_MAX];
+	int stop_timeout_ms;
+	struct sv_vmm *vmms;
+	size_t nvmms;
+};
+
+/* Spawns the VMM of instance id named name; its pids in v. The directory must exist. */
+int sv_proc__spawn(const struct supervisor *sv, s64 id, const char *name, struct sv_vmm *v,
+		   char *err, size_t errlen);
+/* 1 when it ended (wait status in *ws, -1 when unknown because it vanished), 0 when alive. */
+int sv_proc__ended(const struct supervisor *sv, const struct sv_vmm *v, int *ws);
+/* Reads SV_PID into v->pid and v->monitor; -ENOENT when there is none. */
+int sv_proc__read_pids(const struct supervisor *sv, s64 id, struct sv_vmm *v);
+/* Does process pid run `nestvisor run` with this API socket on its command line? */
+bool sv_proc__is_vmm(pid_t pid, const char *sock);
+/* Sends sig to the VMM's process group (the VMM alone when it has none). */
+void sv_proc__signal(const struct sv_vmm *v, int sig);
+/* Waits up to ms for it to end; 1 when it did (*ws as sv_proc__ended), 0 when not. */
+int sv_proc__wait(const struct supervisor *sv, const struct sv_vmm *v, int ms, int *ws);
+/* The last non-empty line of a file, "" when none. */
+void sv_proc__last_line(const char *path, char *buf, size_t len);
+
+/* sv_config.c: configures a spawned VMM through its API and starts the guest. */
+int sv_config__boot(const char *sock, const struct sv_boot *b, char *err, size_t errlen);
+/* GET / on the socket: 0 and its state ("Running", "Not started", ...) or -errno. */
+int sv_config__state(const char *sock, char *state, size_t len, int timeout_ms);
+/* PUT /actions SendCtrlAltDel. */
+int sv_config__power_button(const char *sock);
+
+#endif

@@ -1,0 +1,311 @@
+/*
+ * The VMM's processes: the daemon forks a short-lived child that starts a monitor in its own
+ * session and exits; the monitor forks the VMM (its own process group), records both pids,
+ * waits for it and writes its wait status to SV_EXIT. So the VMM outlives a daemon that dies,
+ * and any later daemon learns how it ended. Between fork and exec only async-signal-safe calls.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/sv_internal.h"
+#include "util/log.h"
+
+/* Everything the children need, prepared before fork. */
+struct spawn_plan {
+	char sock[PATH_MAX], console[PATH_MAX + 8], vmm_log[PATH_MAX];
+	char pid_file[PATH_MAX], pid_tmp[PATH_MAX], exit_file[PATH_MAX], exit_tmp[PATH_MAX];
+	char *argv[10];
+	int pipe_w;
+};
+
+/* Decimal, without stdio (async-signal-safe); returns the length. */
+static size_t put_num(char *buf, long v)
+{
+	char tmp[24];
+	size_t n = 0, len = 0;
+	bool neg = v < 0;
+	unsigned long u = neg ? (unsigned long)-v : (unsigned long)v;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (neg)
+		buf[len++] = '-';
+	while (n)
+		buf[len++] = tmp[--n];
+	return len;
+}
+
+/* Writes text to tmp, then renames it to path, so a reader sees all or nothing. */
+static void write_atomic(const char *tmp, const char *path, const char *text, size_t len)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return;
+	if (write(fd, text, len) == (ssize_t)len && !fsync(fd))
+		rename(tmp, path);
+	close(fd);
+}
+
+static void close_from(int first)
+{
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
+		return;
+	for (int fd = first; fd < 4096; fd++)
+		close(fd);
+}
+
+/* The VMM: its own process group, stdin /dev/null, output to SV_VMM_LOG. */
+static void __attribute__((noreturn)) exec_vmm(const struct spawn_plan *p)
+{
+	static const char msg[] = "nestvisor daemon: cannot execute /proc/self/exe\n";
+	sigset_t none;
+	int in = open("/dev/null", O_RDONLY), out;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setpgid(0, 0);
+	out = open(p->vmm_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(127);
+	close_from(3);
+	execv("/proc/self/exe", p->argv);
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* The monitor: starts the VMM, tells the daemon both pids, waits, records the status. */
+static void __attribute__((noreturn)) monitor(const struct spawn_plan *p)
+{
+	pid_t pids[2] = { fork(), getpid() };
+	char text[64];
+	size_t n;
+	int ws;
+
+	if (pids[0] == 0)
+		exec_vmm(p);
+	if (pids[0] < 0)
+		_exit(1);
+	n = put_num(text, pids[0]);
+	text[n++] = ' ';
+	n += put_num(text + n, pids[1]);
+	text[n++] = '\n';
+	write_atomic(p->pid_tmp, p->pid_file, text, n);
+	if (write(p->pipe_w, pids, sizeof(pids)) != (ssize_t)sizeof(pids))
+		_exit(1);
+	close(p->pipe_w);
+	close_from(3);
+	while (waitpid(pids[0], &ws, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	n = put_num(text, ws);
+	text[n++] = '\n';
+	write_atomic(p->exit_tmp, p->exit_file, text, n);
+	_exit(0);
+}
+
+/* The daemon's direct child: a new session, the monitor, and gone (so the daemon reaps it). */
+static void __attribute__((noreturn)) detach(const struct spawn_plan *p)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	pid_t m;
+
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGINT, &dfl, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+	sigaction(SIGHUP, &dfl, NULL);
+	setsid();
+	m = fork();
+	if (m == 0)
+		monitor(p);
+	_exit(m < 0 ? 1 : 0);
+}
+
+static int plan(const struct supervisor *sv, s64 id, const char *name, struct spawn_plan *p,
+		char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	int ret = supervisor__path(sv, id, NULL, dir, sizeof(dir)) ?:
+		  supervisor__path(sv, id, SV_SOCK, p->sock, sizeof(p->sock));
+
+	if (ret || strlen(p->sock) >= 108)
+		return set_err(err, errlen, ENAMETOOLONG, "the VMM's socket path %s/%s is too "
+			       "long for a unix socket: choose a shorter state directory", dir,
+			       SV_SOCK);
+	snprintf(p->console, sizeof(p->console), "file=%s/%s", dir, SV_SERIAL);
+	snprintf(p->vmm_log, sizeof(p->vmm_log), "%s/%s", dir, SV_VMM_LOG);
+	snprintf(p->pid_file, sizeof(p->pid_file), "%s/%s", dir, SV_PID);
+	snprintf(p->pid_tmp, sizeof(p->pid_tmp), "%s/%s.tmp", dir, SV_PID);
+	snprintf(p->exit_file, sizeof(p->exit_file), "%s/%s", dir, SV_EXIT);
+	snprintf(p->exit_tmp, sizeof(p->exit_tmp), "%s/%s.tmp", dir, SV_EXIT);
+	unlink(p->exit_file);
+	unlink(p->pid_file);
+	p->argv[0] = "nestvisor";
+	p->argv[1] = "run";
+	p->argv[2] = "--api-sock";
+	p->argv[3] = p->sock;
+	p->argv[4] = "--console";
+	p->argv[5] = p->console;
+	p->argv[6] = "--name";
+	p->argv[7] = (char *)name;
+	p->argv[8] = NULL;
+	return 0;
+}
+
+int sv_proc__spawn(const struct supervisor *sv, s64 id, const char *name, struct sv_vmm *v,
+		   char *err, size_t errlen)
+{
+	struct spawn_plan *p = calloc(1, sizeof(*p));
+	int fds[2], ret, ws;
+	pid_t child, pids[2];
+	ssize_t n;
+
+	if (!p)
+		return set_err(err, errlen, ENOMEM, "out of memory");
+	ret = plan(sv, id, name, p, err, errlen);
+	if (!ret && pipe2(fds, O_CLOEXEC))
+		ret = set_err(err, errlen, errno, "pipe: %s", strerror(errno));
+	if (ret) {
+		free(p);
+		return ret;
+	}
+	p->pipe_w = fds[1];
+	child = fork();
+	if (child == 0)
+		detach(p);
+	close(fds[1]);
+	if (child > 0)
+		while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
+			;
+	n = child > 0 ? read(fds[0], pids, sizeof(pids)) : -1;
+	close(fds[0]);
+	free(p);
+	if (n != (ssize_t)sizeof(pids))
+		return set_err(err, errlen, ECHILD, "cannot start the VMM process: %s",
+			       child < 0 ? strerror(errno) : "its monitor failed");
+	*v = (struct sv_vmm){ .id = id, .pid = pids[0], .monitor = pids[1] };
+	return 0;
+}
+
+static bool alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+int sv_proc__ended(const struct supervisor *sv, const struct sv_vmm *v, int *ws)
+{
+	char path[PATH_MAX], text[32];
+
+	if (!supervisor__path(sv, v->id, SV_EXIT, path, sizeof(path)) &&
+	    read_file(path, text, sizeof(text)) > 0) {
+		*ws = atoi(text);
+		return 1;
+	}
+	/* The monitor writes the status just after the VMM ends: both gone and no file is final. */
+	if (alive(v->pid) || alive(v->monitor))
+		return 0;
+	if (read_file(path, text, sizeof(text)) > 0) {
+		*ws = atoi(text);
+		return 1;
+	}
+	*ws = -1;
+	return 1;
+}
+
+int sv_proc__read_pids(const struct supervisor *sv, s64 id, struct sv_vmm *v)
+{
+	char path[PATH_MAX], text[64];
+	long pid, mon;
+
+	if (supervisor__path(sv, id, SV_PID, path, sizeof(path)) ||
+	    read_file(path, text, sizeof(text)) <= 0)
+		return -ENOENT;
+	if (sscanf(text, "%ld %ld", &pid, &mon) != 2 || pid <= 1 || mon <= 1)
+		return -EINVAL;
+	*v = (struct sv_vmm){ .id = id, .pid = (pid_t)pid, .monitor = (pid_t)mon };
+	return 0;
+}
+
+bool sv_proc__is_vmm(pid_t pid, const char *sock)
+{
+	char path[64], buf[4096];
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n <= 0)
+		return false;
+	/* NUL-separated arguments: look for "run" and the socket path as whole arguments. */
+	for (int i = 0, run = 0; i < n; i += (int)strlen(buf + i) + 1) {
+		if (!strcmp(buf + i, "run"))
+			run = 1;
+		if (run && !strcmp(buf + i, sock))
+			return true;
+	}
+	return false;
+}
+
+void sv_proc__signal(const struct sv_vmm *v, int sig)
+{
+	if (kill(-v->pid, sig) && kill(v->pid, sig) && errno != ESRCH)
+		pr_warn("supervisor: cannot signal VMM %d: %s", (int)v->pid, strerror(errno));
+}
+
+int sv_proc__wait(const struct supervisor *sv, const struct sv_vmm *v, int ms, int *ws)
+{
+	struct timespec tick = { 0, 20 * 1000000 };
+
+	for (int waited = 0; ; waited += 20) {
+		if (sv_proc__ended(sv, v, ws))
+			return 1;
+		if (waited >= ms)
+			return 0;
+		nanosleep(&tick, NULL);
+	}
+}
+
+void sv_proc__last_line(const char *path, char *buf, size_t len)
+{
+	char text[4096];
+	FILE *f = fopen(path, "re");
+	long size;
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, size > (long)sizeof(text) - 1 ? size - (long)sizeof(text) + 1 : 0, SEEK_SET);
+	size = (long)fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[size] = '\0';
+	while (size > 0 && (text[size - 1] == '\n' || text[size - 1] == '\r'))
+		text[--size] = '\0';
+	snprintf(buf, len, "%s", strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text);
+}
