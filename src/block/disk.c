@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "block/disk_internal.h"
@@ -98,10 +100,27 @@ static int lock_image(struct disk *d, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * A file on tmpfs or ramfs is memory: io_uring cannot read it without blocking (as it sees
+ * it) and hands every request to a kernel worker, a thread hop that costs more than the
+ * copy. Served inline on the device's I/O thread it never waits on a device either.
+ */
+static bool in_memory_file(int fd)
+{
+	struct statfs fs;
+
+	return fstatfs(fd, &fs) == 0 && (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC);
+}
+
 static void start_backend(struct disk *d)
 {
 	char why[128];
 
+	if (!(d->flags & DISK_DIRECT) && in_memory_file(d->fd)) {
+		pr_debug("disk %s: in memory (tmpfs/ramfs); served inline on the I/O thread", d->path);
+		d->backend = DISK_BACKEND_INLINE;
+		return;
+	}
 	if (!(d->flags & DISK_NO_URING)) {
 		if (disk_uring__init(d, why, sizeof(why)) == 0) {
 			d->backend = DISK_BACKEND_URING;
