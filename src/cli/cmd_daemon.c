@@ -20,8 +20,11 @@ static void usage(FILE *out)
 		"                      or $XDG_RUNTIME_DIR/nestvisor.sock\n"
 		"  --kvm-device PATH   the KVM device the host check looks at (default /dev/kvm)\n"
 		"  --catalog-dir DIR   where built images are looked for (default: the binary's dir)\n"
+		"  --stop-timeout-ms N how long a stop waits for the guest to power off after the\n"
+		"                      power button before the VMM is sent SIGTERM (default 30000)\n"
 		"  --op-delay-ms N     testing: hold each operation N ms before its last step\n"
-		"Stops on SIGINT or SIGTERM.\n");
+		"Stops on SIGINT or SIGTERM; the instances' VMMs keep running and are re-adopted by\n"
+		"the next daemon on the same state directory.\n");
 }
 
 static int parse(int argc, char **argv, struct daemon_config *cfg)
@@ -43,6 +46,8 @@ static int parse(int argc, char **argv, struct daemon_config *cfg)
 			cfg->kvm_path = argv[++i];
 		else if (!strcmp(a, "--catalog-dir"))
 			cfg->catalog_dir = argv[++i];
+		else if (!strcmp(a, "--stop-timeout-ms"))
+			cfg->stop_timeout_ms = atoi(argv[++i]);
 		else if (!strcmp(a, "--op-delay-ms"))
 			cfg->op_delay_ms = atoi(argv[++i]);
 		else

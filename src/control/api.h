@@ -15,6 +15,7 @@ struct api_ctx {
 	struct runner *runner;
 	const char *kvm_path;	/* for the host check */
 	const char *host_root;	/* prefix of /proc and /sys for the host check ("") */
+	const char *state_dir;	/* instance directories (serial output) live under it */
 };
 
 /* The routes, for http_server_config. */

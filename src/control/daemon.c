@@ -1,7 +1,7 @@
 /*
  * The daemon's life: lock the state directory, open the store, fill the public image
- * catalogue, start the operation runner (which resumes what a crash left), serve the API
- * until a signal, then stop in reverse order.
+ * catalogue, start the operation runner (which re-adopts running VMMs and resumes what a crash
+ * left), serve the API until a signal, then stop in reverse order. VMMs outlive the daemon.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -123,6 +123,7 @@ struct daemon {
 static int start(struct daemon *d, const struct daemon_config *cfg, char *err, size_t errlen)
 {
 	char sockdir[PATH_MAX];
+	struct runner_config rc;
 	struct http_server_config hc = {
 		.socket_path = cfg->socket_path, .socket_mode = 0600, .routes = api_routes,
 		.nroutes = api_nroutes, .ctx = &d->ctx, .error_body = api__error_body,
@@ -137,11 +138,15 @@ static int start(struct daemon *d, const struct daemon_config *cfg, char *err, s
 	if (ret)
 		return ret;
 	daemon_catalog__fill(d->st, cfg->catalog_dir);
-	ret = runner__start(&d->runner, cfg->state_dir, cfg->op_delay_ms, err, errlen);
+	rc.state_dir = cfg->state_dir;
+	rc.op_delay_ms = cfg->op_delay_ms;
+	rc.stop_timeout_ms = cfg->stop_timeout_ms > 0 ? cfg->stop_timeout_ms :
+			     DAEMON_STOP_TIMEOUT_MS;
+	ret = runner__start(&d->runner, &rc, err, errlen);
 	if (ret)
 		return ret;
 	d->ctx = (struct api_ctx){ d->st, d->runner, cfg->kvm_path ? cfg->kvm_path : "/dev/kvm",
-				   "" };
+				   "", cfg->state_dir };
 	return http_server__init(&d->http, &hc, err, errlen);
 }
 

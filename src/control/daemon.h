@@ -10,7 +10,10 @@ struct daemon_config {
 	const char *kvm_path;		/* for the host check; "/dev/kvm" */
 	const char *catalog_dir;	/* where built images are looked for; NULL: the binary's */
 	int op_delay_ms;		/* hold each operation (crash tests); 0 normally */
+	int stop_timeout_ms;		/* a stop's wait after the power button; 0: the default */
 };
+
+#define DAEMON_STOP_TIMEOUT_MS 30000
 
 /* Serves until SIGINT or SIGTERM; 0 on a clean stop, -errno (and err) when it cannot start. */
 int daemon__run(const struct daemon_config *cfg, char *err, size_t errlen);

@@ -1,4 +1,5 @@
-/* The operation runner's thread: pick the oldest unfinished operation, step it, repeat. */
+/* The operation runner's thread: notice VMM exits, pick the oldest unfinished operation, step
+ * it, repeat. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -6,21 +7,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "control/runner.h"
+#include "control/runner_internal.h"
 #include "control/store.h"
 #include "util/log.h"
 
-#define IDLE_POLL_MS 1000
+#define IDLE_POLL_MS 200	/* also how often VMM exits are noticed */
 #define RETRY_MS 500
-
-struct runner {
-	struct store *st;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop, kicked;
-	int op_delay_ms;
-};
 
 /* Sleeps up to ms or until kicked or stopped; true when stopping. */
 static bool nap(struct runner *r, int ms)
@@ -65,52 +57,13 @@ static bool hold(struct runner *r)
 	}
 }
 
-static void finish(struct store_op *op, int code, const char *error)
+void runner_finish(struct store_op *op, int code, const char *error)
 {
 	op->status = OP_DONE;
 	op->progress = 100;
 	op->ended = (s64)time(NULL);
 	op->error_code = code;
 	snprintf(op->error, sizeof(op->error), "%s", error ? error : "");
-}
-
-/* One transaction: the instance's new state and the operation's end. */
-static int step_insert(struct runner *r, struct store_op *op, char *err, size_t errlen)
-{
-	struct store_instance *in = calloc(1, sizeof(*in));
-	int ret = in ? store__begin(r->st, err, errlen) : -ENOMEM;
-
-	if (ret) {
-		free(in);
-		return ret;
-	}
-	ret = store__instance_get_id(r->st, op->target_id, in, err, errlen);
-	if (ret == -ENOENT) {
-		finish(op, 404, "the instance was deleted before its creation finished");
-		ret = 0;
-	} else if (!ret) {
-		ret = store__instance_set_status(r->st, in->id, INSTANCE_PROVISIONING,
-						 RUNNER_NO_SUPERVISOR, err, errlen);
-		finish(op, 0, NULL);
-	}
-	if (!ret)
-		ret = store__op_update(r->st, op, err, errlen);
-	free(in);
-	return store__end(r->st, ret, err, errlen);
-}
-
-static int step_delete(struct runner *r, struct store_op *op, char *err, size_t errlen)
-{
-	int ret = store__begin(r->st, err, errlen);
-
-	if (ret)
-		return ret;
-	/* Already gone (a repeated step after a crash) is fine. */
-	ret = store__instance_delete(r->st, op->target_id, err, errlen);
-	finish(op, 0, NULL);
-	if (!ret)
-		ret = store__op_update(r->st, op, err, errlen);
-	return store__end(r->st, ret, err, errlen);
 }
 
 static int step(struct runner *r, struct store_op *op, char *err, size_t errlen)
@@ -125,11 +78,9 @@ static int step(struct runner *r, struct store_op *op, char *err, size_t errlen)
 	}
 	if (r->op_delay_ms && hold(r))
 		return -EINTR;
-	if (instance && !strcmp(op->kind, "insert"))
-		return step_insert(r, op, err, errlen);
-	if (instance && !strcmp(op->kind, "delete"))
-		return step_delete(r, op, err, errlen);
-	finish(op, 500, "this daemon does not know how to run this operation");
+	if (instance)
+		return runner_instance_step(r, op, err, errlen);
+	runner_finish(op, 500, "this daemon does not know how to run this operation");
 	return store__op_update(r->st, op, err, errlen);
 }
 
@@ -138,9 +89,13 @@ static void *run(void *arg)
 	struct runner *r = arg;
 	char err[512];
 
+	runner_instance_reconcile(r);
 	while (!r->stop) {
 		struct store_op op;
-		int ret = store__op_next_unfinished(r->st, &op, err, sizeof(err));
+		int ret;
+
+		runner_instance_reap(r);
+		ret = store__op_next_unfinished(r->st, &op, err, sizeof(err));
 
 		if (ret == -ENOENT) {
 			nap(r, IDLE_POLL_MS);
@@ -159,21 +114,23 @@ static void *run(void *arg)
 	return NULL;
 }
 
-int runner__start(struct runner **out, const char *state_dir, int op_delay_ms,
-		  char *err, size_t errlen)
+int runner__start(struct runner **out, const struct runner_config *cfg, char *err,
+		  size_t errlen)
 {
 	struct runner *r = calloc(1, sizeof(*r));
 	int ret;
 
 	if (!r)
 		return set_err(err, errlen, ENOMEM, "out of memory");
-	r->op_delay_ms = op_delay_ms;
+	r->op_delay_ms = cfg->op_delay_ms;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
-	ret = store__open(&r->st, state_dir, err, errlen);
+	ret = store__open(&r->st, cfg->state_dir, err, errlen) ?:
+	      supervisor__init(&r->sv, cfg->state_dir, cfg->stop_timeout_ms, err, errlen);
 	if (!ret && (ret = -pthread_create(&r->thread, NULL, run, r)))
 		set_err(err, errlen, -ret, "cannot start the operation runner: %s", strerror(-ret));
 	if (ret) {
+		supervisor__free(r->sv);
 		store__close(r->st);
 		free(r);
 		return ret;
@@ -199,6 +156,7 @@ void runner__stop(struct runner *r)
 	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->thread, NULL);
+	supervisor__free(r->sv);
 	store__close(r->st);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
