@@ -17,7 +17,7 @@ ifeq ($(WERROR),1)
 CFLAGS_BASE += -Werror
 endif
 CFLAGS += $(CFLAGS_BASE)
-LDLIBS += -lsqlite3 -ljansson -lhttp_parser -luring -lpthread -lm
+LDLIBS += -lsqlite3 -ljansson -lhttp_parser -luring -lseccomp -lpthread -lm
 ifeq ($(STATIC),1)
 LDFLAGS += -static
 endif

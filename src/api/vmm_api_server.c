@@ -17,6 +17,7 @@
 #include "util/log.h"
 #include "vmm/control.h"
 #include "vmm/machine.h"
+#include "vmm/seccomp.h"
 
 #define API_MAX_BODY (64 * 1024)	/* Firecracker's is 50 KiB */
 
@@ -152,6 +153,7 @@ static void *api_thread(void *arg)
 {
 	struct vmm_api_server *srv = arg;
 
+	seccomp__enter(SECCOMP_KIND_API);	/* before the first request */
 	http_server__run(srv->http);
 	return NULL;
 }

@@ -10,6 +10,7 @@
 #include "cli/run_options.h"
 #include "util/log.h"
 #include "vmm/machine.h"
+#include "vmm/seccomp.h"
 
 static int run_machine(struct machine *m, struct vmm_api_server *srv)
 {
@@ -65,6 +66,11 @@ int cmd_run(int argc, char **argv)
 		return 0;
 	}
 	if (ret) {
+		pr_err("%s", err);
+		return EXIT_VMM_ERROR;
+	}
+	/* Before any thread exists: each installs its own filter as it starts. */
+	if (cfg.seccomp && seccomp__prepare(err, sizeof(err))) {
 		pr_err("%s", err);
 		return EXIT_VMM_ERROR;
 	}

@@ -8,7 +8,8 @@
 #include "cli/run_options.h"
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_CONSOLE, OPT_NAME,
-       OPT_NESTED, OPT_KVM_DEVICE, OPT_RNG, OPT_DISK, OPT_NET, OPT_API_SOCK, OPT_HELP };
+       OPT_NESTED, OPT_KVM_DEVICE, OPT_RNG, OPT_DISK, OPT_NET, OPT_API_SOCK, OPT_SECCOMP,
+       OPT_HELP };
 
 static const struct option long_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -24,6 +25,7 @@ static const struct option long_options[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -53,6 +55,8 @@ void run_options__usage(FILE *out)
 		"  --api-sock PATH     serve the VM's API (Firecracker-compatible HTTP/JSON) on a\n"
 		"                      unix socket; without --kernel, wait there to be configured\n"
 		"                      and started (see docs/api.md)\n"
+		"  --seccomp on|off    per-thread syscall filters; a forbidden syscall stops the\n"
+		"                      VMM naming it (default: on; off only for debugging)\n"
 		"  --help              this text\n\n"
 		"Exit status: 0 guest powered off; 1 VMM error or bad input; 2 guest rebooted;\n"
 		"4 guest crashed (triple fault, KVM internal error); (N << 1) | 1 when the guest\n"
@@ -172,6 +176,8 @@ static int parse_option(int opt, const char *arg, struct vm_config *cfg, char *e
 		return parse_on_off("--nested", arg, &cfg->nested, err, errlen);
 	case OPT_RNG:
 		return parse_on_off("--rng", arg, &cfg->rng, err, errlen);
+	case OPT_SECCOMP:
+		return parse_on_off("--seccomp", arg, &cfg->seccomp, err, errlen);
 	case OPT_DISK:
 		return add_disk(arg, cfg, err, errlen);
 	case OPT_NET:

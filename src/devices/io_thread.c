@@ -12,6 +12,7 @@
 
 #include "devices/io_thread.h"
 #include "util/log.h"
+#include "vmm/seccomp.h"
 
 #define STOP_TOKEN	((u64)-1)
 #define MAX_EVENTS	16
@@ -80,6 +81,7 @@ static void *thread_main(void *arg)
 	struct io_thread *t = arg;
 	struct epoll_event events[MAX_EVENTS];
 
+	seccomp__enter(SECCOMP_KIND_IO);	/* before any guest-driven work */
 	for (;;) {
 		int n = epoll_wait(t->epoll_fd, events, MAX_EVENTS, -1);
 

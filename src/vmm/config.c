@@ -13,4 +13,5 @@ void vm_config__defaults(struct vm_config *cfg)
 	cfg->console = CONSOLE_STDIO;
 	cfg->kvm_path = "/dev/kvm";
 	cfg->rng = true;
+	cfg->seccomp = true;
 }

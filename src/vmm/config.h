@@ -28,6 +28,7 @@ struct vm_config {
 	unsigned nnets;
 	struct net_option nets[VM_MAX_NETS];	/* virtio-net, in --net order */
 	const char *api_sock;		/* --api-sock: serve the VMM's API there (NULL: none) */
+	bool seccomp;			/* --seccomp: per-thread syscall filters (src/vmm/seccomp.h) */
 };
 
 #define VM_DEFAULT_CPUS 1

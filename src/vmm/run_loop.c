@@ -14,6 +14,7 @@
 #include "util/log.h"
 #include "vmm/exit.h"
 #include "vmm/machine.h"
+#include "vmm/seccomp.h"
 
 #define KICK_SIGNAL SIGUSR1
 #define INPUT_RETRY_MS 10	/* how soon to offer held-back input to a full UART again */
@@ -88,6 +89,7 @@ static void *vcpu_thread(void *arg)
 	struct vcpu_start *start = arg;
 	sigset_t kick;
 
+	seccomp__enter(SECCOMP_KIND_VCPU);	/* before the first KVM_RUN */
 	sigemptyset(&kick);
 	sigaddset(&kick, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
@@ -290,9 +292,11 @@ int machine__run(struct machine *m)
 		pr_err("cannot set up signal handling: %s", strerror(errno));
 		return EXIT_VMM_ERROR;
 	}
-	if (start_vcpus(m, starts) == 0)
+	/* After the last thread is created: a thread inherits its creator's filter. */
+	if (start_vcpus(m, starts) == 0) {
+		seccomp__enter(SECCOMP_KIND_MAIN);
 		event_loop(m, sfd);
-	else
+	} else
 		vm_control__stop(&m->control, STOP_VMM_ERROR, EXIT_VMM_ERROR);
 	stop_vcpus(m);
 	close(sfd);
