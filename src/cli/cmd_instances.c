@@ -1,4 +1,7 @@
-/* `nestvisor instances create|list|describe|delete`, in the cloud CLI's style. */
+/*
+ * `nestvisor instances create|list|describe|delete|start|stop|reset|get-serial-port-output`,
+ * in the cloud CLI's style.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +18,14 @@ static void usage(void)
 	       "       nestvisor instances list --project P\n"
 	       "       nestvisor instances describe NAME --project P\n"
 	       "       nestvisor instances delete NAME --project P [--async]\n"
+	       "       nestvisor instances start|stop|reset NAME --project P [--async]\n"
+	       "       nestvisor instances get-serial-port-output NAME --project P [--start BYTE]\n"
 	       "options: --format json|table, --timeout SECONDS (waiting), --help\n"
 	       "Machine types: 'nestvisor machine-types list'; custom-CPUS-MEMORYMB too.\n");
 }
 
 struct args {
-	const char *verb, *name, *project, *mt, *image, *platform;
+	const char *verb, *name, *project, *mt, *image, *platform, *start;
 	bool nested;
 	json_t *disks, *nics, *meta;
 	struct cli_opts o;
@@ -100,7 +105,7 @@ static int value_opt(struct args *a, int argc, char **argv, int *i)
 {
 	static const char *const names[] = { "--project", "--machine-type", "--image",
 					     "--min-cpu-platform", "--disk", "--network-interface",
-					     "--metadata" };
+					     "--metadata", "--start" };
 	const char **slots[] = { &a->project, &a->mt, &a->image, &a->platform };
 	const char *v;
 
@@ -109,8 +114,8 @@ static int value_opt(struct args *a, int argc, char **argv, int *i)
 			continue;
 		if (!(v = cli__optarg(argc, argv, i)))
 			return EXIT_USAGE;
-		if (k < 4) {
-			*slots[k] = v;
+		if (k < 4 || k == 7) {
+			*(k == 7 ? &a->start : slots[k]) = v;
 			return 1;
 		}
 		return (k == 4 ? add_disk(a, v) : k == 5 ? add_nic(a, v) : add_meta(a, v)) ?: 1;
@@ -141,7 +146,8 @@ static int parse(int argc, char **argv, struct args *a)
 			return cli__usage_error("instances", "unexpected argument '%s'", argv[i]);
 	}
 	if (!a->verb)
-		return cli__usage_error("instances", "say what to do: create, list, describe, delete");
+		return cli__usage_error("instances", "say what to do: create, list, describe, delete, "
+					"start, stop, reset, get-serial-port-output");
 	if (!a->project || !cli__path_safe(a->project))
 		return cli__usage_error("instances", "--project PROJECT is required");
 	return 0;
@@ -195,6 +201,42 @@ static void print_one(json_t *v)
 	free(s);
 }
 
+static int lifecycle(struct args *a, char *path)
+{
+	static const char *const done[] = { "Started", "Stopped", "Reset" };
+	char msg[200];
+	int k = !strcmp(a->verb, "start") ? 0 : !strcmp(a->verb, "stop") ? 1 : 2;
+	json_t *body = json_object();
+	int ret;
+
+	snprintf(path + strlen(path), 256 - strlen(path), "/%s", a->verb);
+	snprintf(msg, sizeof(msg), "%s instance %s.", done[k], a->name);
+	ret = cli__mutate("POST", path, body, &a->o, msg);
+	json_decref(body);
+	return ret;
+}
+
+static void print_serial(json_t *v)
+{
+	fputs(cli__s(v, "contents"), stdout);
+}
+
+static int serial(struct args *a, char *path)
+{
+	json_t *v;
+	int ret;
+
+	if (a->start && strspn(a->start, "0123456789") != strlen(a->start))
+		return cli__usage_error("instances", "--start wants a byte offset");
+	snprintf(path + strlen(path), 256 - strlen(path), "/serialPort?start=%s",
+		 a->start ? a->start : "0");
+	ret = cli__call("GET", path, NULL, &v);
+	if (!ret)
+		cli__show(v, &a->o, print_serial);
+	json_decref(v);
+	return ret;
+}
+
 static int run(struct args *a)
 {
 	char path[256], msg[200];
@@ -220,6 +262,10 @@ static int run(struct args *a)
 		snprintf(msg, sizeof(msg), "Deleted instance %s.", a->name);
 		return cli__mutate("DELETE", path, NULL, &a->o, msg);
 	}
+	if (!strcmp(a->verb, "start") || !strcmp(a->verb, "stop") || !strcmp(a->verb, "reset"))
+		return lifecycle(a, path);
+	if (!strcmp(a->verb, "get-serial-port-output"))
+		return serial(a, path);
 	if (strcmp(a->verb, "describe"))
 		return cli__usage_error("instances", "unknown action '%s'", a->verb);
 	ret = cli__call("GET", path, NULL, &v);

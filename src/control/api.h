@@ -57,6 +57,10 @@ json_t *api__op_json(const struct store_op *op);
 json_t *api__done_op(struct store *st, const char *kind, const char *target_kind,
 		     const char *target, s64 target_id, s64 project_id, char *err, size_t errlen);
 
+/* The creation checks again, for a stored instance about to start (policy, host, ...). */
+int api__instance_recheck(struct api_ctx *c, const struct store_project *p,
+			  struct store_instance *in, char *err, size_t errlen);
+
 /* The handlers, one file per resource family. */
 void api_org_create(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_org_list(const struct http_request *req, struct http_response *resp, void *ctx);
@@ -88,6 +92,10 @@ void api_instance_create(const struct http_request *req, struct http_response *r
 void api_instance_list(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_instance_get(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_instance_delete(const struct http_request *req, struct http_response *resp, void *ctx);
+void api_instance_start(const struct http_request *req, struct http_response *resp, void *ctx);
+void api_instance_stop(const struct http_request *req, struct http_response *resp, void *ctx);
+void api_instance_reset(const struct http_request *req, struct http_response *resp, void *ctx);
+void api_instance_serial(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_op_get(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_op_get_in_project(const struct http_request *req, struct http_response *resp,
 			   void *ctx);

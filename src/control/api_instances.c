@@ -255,3 +255,15 @@ void api_instance_delete(const struct http_request *req, struct http_response *r
 	runner__kick(c->runner);
 	api__json(resp, 200, op);
 }
+
+int api__instance_recheck(struct api_ctx *c, const struct store_project *p,
+			  struct store_instance *in, char *err, size_t errlen)
+{
+	struct create_req r = { .p = *p, .in = in };
+	int ret;
+
+	if (machine_types__lookup(in->machine_type, &r.mt, err, errlen))
+		return -EINVAL;
+	ret = store__image_get(c->st, p->id, in->image, &r.img, err, errlen);
+	return ret ? ret : check(c, &r, err, errlen);
+}

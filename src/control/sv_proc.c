@@ -22,7 +22,7 @@
 struct spawn_plan {
 	char sock[PATH_MAX], console[PATH_MAX + 8], vmm_log[PATH_MAX];
 	char pid_file[PATH_MAX], pid_tmp[PATH_MAX], exit_file[PATH_MAX], exit_tmp[PATH_MAX];
-	char *argv[10];
+	char *argv[12];
 	int pipe_w;
 };
 
@@ -135,20 +135,19 @@ static void __attribute__((noreturn)) detach(const struct spawn_plan *p)
 static int plan(const struct supervisor *sv, s64 id, const char *name, struct spawn_plan *p,
 		char *err, size_t errlen)
 {
-	char dir[PATH_MAX];
-	int ret = supervisor__path(sv, id, NULL, dir, sizeof(dir)) ?:
-		  supervisor__path(sv, id, SV_SOCK, p->sock, sizeof(p->sock));
+	char serial[PATH_MAX];
+	int ret = supervisor__path(sv, id, SV_SOCK, p->sock, sizeof(p->sock)) ?:
+		  supervisor__path(sv, id, SV_SERIAL, serial, sizeof(serial)) ?:
+		  supervisor__path(sv, id, SV_VMM_LOG, p->vmm_log, sizeof(p->vmm_log)) ?:
+		  supervisor__path(sv, id, SV_PID, p->pid_file, sizeof(p->pid_file)) ?:
+		  supervisor__path(sv, id, SV_PID ".tmp", p->pid_tmp, sizeof(p->pid_tmp)) ?:
+		  supervisor__path(sv, id, SV_EXIT, p->exit_file, sizeof(p->exit_file)) ?:
+		  supervisor__path(sv, id, SV_EXIT ".tmp", p->exit_tmp, sizeof(p->exit_tmp));
 
 	if (ret || strlen(p->sock) >= 108)
-		return set_err(err, errlen, ENAMETOOLONG, "the VMM's socket path %s/%s is too "
-			       "long for a unix socket: choose a shorter state directory", dir,
-			       SV_SOCK);
-	snprintf(p->console, sizeof(p->console), "file=%s/%s", dir, SV_SERIAL);
-	snprintf(p->vmm_log, sizeof(p->vmm_log), "%s/%s", dir, SV_VMM_LOG);
-	snprintf(p->pid_file, sizeof(p->pid_file), "%s/%s", dir, SV_PID);
-	snprintf(p->pid_tmp, sizeof(p->pid_tmp), "%s/%s.tmp", dir, SV_PID);
-	snprintf(p->exit_file, sizeof(p->exit_file), "%s/%s", dir, SV_EXIT);
-	snprintf(p->exit_tmp, sizeof(p->exit_tmp), "%s/%s.tmp", dir, SV_EXIT);
+		return set_err(err, errlen, ENAMETOOLONG, "the VMM's socket path %s is too long "
+			       "for a unix socket: choose a shorter state directory", p->sock);
+	snprintf(p->console, sizeof(p->console), "file=%s", serial);
 	unlink(p->exit_file);
 	unlink(p->pid_file);
 	p->argv[0] = "nestvisor";

@@ -1,0 +1,170 @@
+/*
+ * REST handlers for a stored instance's life: POST .../instances/I/start, /stop, /reset queue
+ * an operation for the runner (whose supervisor does the work); GET .../serialPort reads the
+ * console the VMMs wrote, earlier runs first.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/api.h"
+#include "control/runner.h"
+#include "control/supervisor.h"
+
+#define SERIAL_MAX (1024 * 1024)	/* at most this much of the console per reply */
+
+/* The project and the instance named by the path; false (and a reply) when either is not. */
+static bool lookup(struct api_ctx *c, const struct http_request *req, struct store_project *p,
+		   struct store_instance *in, struct http_response *resp)
+{
+	char err[256];
+	int ret = store__project_get(c->st, req->params[0], p, err, sizeof(err)) ?:
+		  store__instance_get(c->st, p->id, req->params[1], in, err, sizeof(err));
+
+	if (ret)
+		api__fail(resp, ret, err);
+	return !ret;
+}
+
+/* Whether the action may run now: a stopped instance cannot be reset, starting re-checks. */
+static int allowed(struct api_ctx *c, const char *kind, const struct store_project *p,
+		   struct store_instance *in, char *err, size_t errlen)
+{
+	if (!strcmp(kind, "reset") && in->status != INSTANCE_RUNNING)
+		return set_err(err, errlen, EOPNOTSUPP, "instance '%s' is %s: only a RUNNING "
+			       "instance can be reset", in->name, store__status_name(in->status));
+	if (!strcmp(kind, "start") && in->status != INSTANCE_TERMINATED)
+		return set_err(err, errlen, EOPNOTSUPP, "instance '%s' is %s: only a TERMINATED "
+			       "instance can be started", in->name, store__status_name(in->status));
+	if (!strcmp(kind, "start"))
+		return api__instance_recheck(c, p, in, err, errlen);
+	return 0;
+}
+
+/* The operation, refused while another runs on the instance; a stop marks it STOPPING. */
+static json_t *queue(struct api_ctx *c, const char *kind, const struct store_project *p,
+		     const struct store_instance *in, char *err, size_t errlen, int *ret)
+{
+	struct store_op op = { .project_id = p->id, .status = OP_RUNNING, .target_id = in->id };
+	struct store_op busy;
+
+	snprintf(op.kind, sizeof(op.kind), "%s", kind);
+	snprintf(op.target_kind, sizeof(op.target_kind), "instance");
+	snprintf(op.target, sizeof(op.target), "projects/%s/instances/%s", p->name, in->name);
+	*ret = store__begin(c->st, err, errlen);
+	if (*ret)
+		return NULL;
+	if (!store__op_active_on(c->st, "instance", in->id, &busy, NULL, 0))
+		*ret = set_err(err, errlen, EBUSY, "instance '%s' has an operation in progress "
+			       "(%s %s): wait for it first", in->name, busy.kind, busy.name);
+	if (!*ret && !strcmp(kind, "stop") && in->status != INSTANCE_TERMINATED)
+		*ret = store__instance_set_status(c->st, in->id, INSTANCE_STOPPING, "stopping",
+						  err, errlen);
+	if (!*ret)
+		*ret = store__op_insert(c->st, &op, err, errlen);
+	*ret = store__end(c->st, *ret, err, errlen);
+	return *ret ? NULL : api__op_json(&op);
+}
+
+static void action(const struct http_request *req, struct http_response *resp, void *ctx,
+		   const char *kind)
+{
+	struct api_ctx *c = ctx;
+	struct store_project p;
+	struct store_instance *in = calloc(1, sizeof(*in));
+	char err[1024];
+	json_t *op = NULL;
+	int ret = 0;
+
+	if (!in) {
+		api__error(resp, 500, "out of memory");
+		return;
+	}
+	if (!lookup(c, req, &p, in, resp)) {
+		free(in);
+		return;
+	}
+	ret = allowed(c, kind, &p, in, err, sizeof(err));
+	if (!ret)
+		op = queue(c, kind, &p, in, err, sizeof(err), &ret);
+	free(in);
+	if (ret) {
+		api__fail(resp, ret, err);
+		return;
+	}
+	runner__kick(c->runner);
+	api__json(resp, 200, op);
+}
+
+void api_instance_start(const struct http_request *req, struct http_response *resp, void *ctx)
+{
+	action(req, resp, ctx, "start");
+}
+
+void api_instance_stop(const struct http_request *req, struct http_response *resp, void *ctx)
+{
+	action(req, resp, ctx, "stop");
+}
+
+void api_instance_reset(const struct http_request *req, struct http_response *resp, void *ctx)
+{
+	action(req, resp, ctx, "reset");
+}
+
+/* Appends up to the file's whole content to buf (NULs become '?': the reply is a string). */
+static void append_file(const char *path, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char chunk[65536];
+	size_t n;
+
+	while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		char *grown = realloc(*buf, *len + n + 1);
+
+		if (!grown)
+			break;
+		*buf = grown;
+		for (size_t i = 0; i < n; i++)
+			grown[(*len)++] = chunk[i] ? chunk[i] : '?';
+		grown[*len] = '\0';
+	}
+	if (f)
+		fclose(f);
+}
+
+static json_t *serial_json(const char *text, size_t len, long long start)
+{
+	long long from = start;
+
+	/* Like the clouds: a start before what is kept gives the oldest kept byte onwards. */
+	if (from < 0 || from > (long long)len)
+		from = from < 0 ? 0 : (long long)len;
+	if ((long long)len - from > SERIAL_MAX)
+		from = (long long)len - SERIAL_MAX;
+	return json_pack("{s:o,s:I,s:I}", "contents", api__jstr(text + from), "start",
+			 (json_int_t)from, "next", (json_int_t)len);
+}
+
+void api_instance_serial(const struct http_request *req, struct http_response *resp, void *ctx)
+{
+	struct api_ctx *c = ctx;
+	struct store_project p;
+	struct store_instance *in = calloc(1, sizeof(*in));
+	char path[4096], *text = calloc(1, 1);
+	size_t len = 0;
+	long long start = 0;
+
+	if (in && text && lookup(c, req, &p, in, resp)) {
+		sscanf(req->query, "start=%lld", &start);
+		if (!supervisor__path_in(c->state_dir, in->id, SV_SERIAL_OLD, path, sizeof(path)))
+			append_file(path, &text, &len);
+		if (!supervisor__path_in(c->state_dir, in->id, SV_SERIAL, path, sizeof(path)))
+			append_file(path, &text, &len);
+		api__json(resp, 200, serial_json(text, len, start));
+	} else if (!in || !text) {
+		api__error(resp, 500, "out of memory");
+	}
+	free(in);
+	free(text);
+}
