@@ -153,6 +153,7 @@ static void *api_thread(void *arg)
 {
 	struct vmm_api_server *srv = arg;
 
+	pthread_setname_np(pthread_self(), "api");	/* before the filter, which forbids it */
 	seccomp__enter(SECCOMP_KIND_API);	/* before the first request */
 	http_server__run(srv->http);
 	return NULL;

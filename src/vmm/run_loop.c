@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -87,8 +88,11 @@ struct vcpu_start {
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu_start *start = arg;
+	char name[16];
 	sigset_t kick;
 
+	snprintf(name, sizeof(name), "vcpu%u", start->index);
+	pthread_setname_np(pthread_self(), name);	/* before the filter, which forbids it */
 	seccomp__enter(SECCOMP_KIND_VCPU);	/* before the first KVM_RUN */
 	sigemptyset(&kick);
 	sigaddset(&kick, KICK_SIGNAL);
