@@ -102,6 +102,9 @@ void supervisor__exit_reason(int ws, char *buf, size_t len)
 	else if (code == 129 || code == 130 || code == 143)
 		snprintf(buf, len, "the VMM was stopped by %s (exit status %d)",
 			 code == 129 ? "SIGHUP" : code == 130 ? "SIGINT" : "SIGTERM", code);
+	else if (code == 128 + SIGSYS)
+		snprintf(buf, len, "the VMM stopped itself on a forbidden system call (seccomp; "
+			 "exit status %d)", code);
 	else if (code & 1)
 		snprintf(buf, len, "the guest wrote %d to the debug-exit port (VMM exit status %d)",
 			 code >> 1, code);
@@ -167,7 +170,7 @@ int supervisor__stop(struct supervisor *sv, s64 id, bool graceful, char *how, si
 	kill_now(sv, v, &ws);
 	if (graceful)
 		snprintf(how, howlen, "the guest did not power off within %d ms of the power "
-			 "button; the VMM was stopped", sv->stop_timeout_ms);
+			 "button; the VMM was sent SIGTERM", sv->stop_timeout_ms);
 	else
 		reason(sv, id, ws, how, howlen);
 	return 0;
@@ -322,9 +325,18 @@ bool supervisor__adopt(struct supervisor *sv, s64 id, char *why, size_t whylen)
 		reason(sv, id, ws, why, whylen);
 		return false;
 	}
-	if (!sv_proc__is_vmm(v.pid, sock) || sv_config__state(sock, state, sizeof(state), 2000)) {
-		snprintf(why, whylen, "its VMM (pid %d) was gone or did not answer when the "
-			 "daemon started", (int)v.pid);
+	if (!sv_proc__is_vmm(v.pid, sock)) {
+		/* Just ended: its monitor may still be writing the status. */
+		if (sv_proc__wait(sv, &v, 1000, &ws))
+			reason(sv, id, ws, why, whylen);
+		else
+			snprintf(why, whylen, "its VMM (pid %d) was gone", (int)v.pid);
+		return false;
+	}
+	if (sv_config__state(sock, state, sizeof(state), 2000)) {
+		kill_now(sv, &v, &ws);
+		snprintf(why, whylen, "its VMM (pid %d) did not answer on its API socket and was "
+			 "killed", (int)v.pid);
 		return false;
 	}
 	if (track(sv, &v)) {
