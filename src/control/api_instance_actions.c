@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "control/api.h"
 #include "control/runner.h"
@@ -112,38 +113,61 @@ void api_instance_reset(const struct http_request *req, struct http_response *re
 	action(req, resp, ctx, "reset");
 }
 
-/* Appends up to the file's whole content to buf (NULs become '?': the reply is a string). */
-static void append_file(const char *path, char **buf, size_t *len)
+struct console {
+	char old[4096], cur[4096];
+	long long old_size, size;	/* the earlier runs' part, and the whole */
+};
+
+static long long size_of(const char *path)
 {
-	FILE *f = fopen(path, "re");
-	char chunk[65536];
-	size_t n;
+	struct stat st;
 
-	while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		char *grown = realloc(*buf, *len + n + 1);
-
-		if (!grown)
-			break;
-		*buf = grown;
-		for (size_t i = 0; i < n; i++)
-			grown[(*len)++] = chunk[i] ? chunk[i] : '?';
-		grown[*len] = '\0';
-	}
-	if (f)
-		fclose(f);
+	return stat(path, &st) ? 0 : (long long)st.st_size;
 }
 
-static json_t *serial_json(const char *text, size_t len, long long start)
+/* Appends bytes [from, to) of a file to buf (NULs become '?': the reply is a string). */
+static void append_range(const char *path, long long from, long long to, char *buf,
+			 size_t *len)
 {
-	long long from = start;
+	FILE *f = fopen(path, "re");
+	size_t n;
 
-	/* Like the clouds: a start before what is kept gives the oldest kept byte onwards. */
-	if (from < 0 || from > (long long)len)
-		from = from < 0 ? 0 : (long long)len;
-	if ((long long)len - from > SERIAL_MAX)
-		from = (long long)len - SERIAL_MAX;
-	return json_pack("{s:o,s:I,s:I}", "contents", api__jstr(text + from), "start",
-			 (json_int_t)from, "next", (json_int_t)len);
+	if (!f)
+		return;
+	if (from < to && !fseeko(f, from, SEEK_SET)) {
+		n = fread(buf + *len, 1, (size_t)(to - from), f);
+		for (size_t i = 0; i < n; i++)
+			buf[*len + i] = buf[*len + i] ? buf[*len + i] : '?';
+		*len += n;
+	}
+	fclose(f);
+}
+
+/*
+ * The console from byte start of the whole (earlier runs, then the current one), at most
+ * SERIAL_MAX bytes, the newest kept. Like the clouds, a start out of range is clamped.
+ */
+static json_t *serial_json(const struct console *c, long long start)
+{
+	long long from = start < 0 ? 0 : start > c->size ? c->size : start;
+	size_t len = 0;
+	char *buf;
+	json_t *out;
+
+	if (c->size - from > SERIAL_MAX)
+		from = c->size - SERIAL_MAX;
+	buf = malloc((size_t)(c->size - from) + 1);
+	if (!buf)
+		return NULL;
+	if (from < c->old_size)
+		append_range(c->old, from, c->old_size, buf, &len);
+	append_range(c->cur, from > c->old_size ? from - c->old_size : 0, c->size - c->old_size,
+		     buf, &len);
+	buf[len] = '\0';
+	out = json_pack("{s:o,s:I,s:I}", "contents", api__jstr(buf), "start", (json_int_t)from,
+			"next", (json_int_t)(from + (long long)len));
+	free(buf);
+	return out;
 }
 
 void api_instance_serial(const struct http_request *req, struct http_response *resp, void *ctx)
@@ -151,20 +175,26 @@ void api_instance_serial(const struct http_request *req, struct http_response *r
 	struct api_ctx *c = ctx;
 	struct store_project p;
 	struct store_instance *in = calloc(1, sizeof(*in));
-	char path[4096], *text = calloc(1, 1);
-	size_t len = 0;
+	struct console *con = calloc(1, sizeof(*con));
 	long long start = 0;
+	json_t *out;
 
-	if (in && text && lookup(c, req, &p, in, resp)) {
-		sscanf(req->query, "start=%lld", &start);
-		if (!supervisor__path_in(c->state_dir, in->id, SV_SERIAL_OLD, path, sizeof(path)))
-			append_file(path, &text, &len);
-		if (!supervisor__path_in(c->state_dir, in->id, SV_SERIAL, path, sizeof(path)))
-			append_file(path, &text, &len);
-		api__json(resp, 200, serial_json(text, len, start));
-	} else if (!in || !text) {
+	if (!in || !con) {
 		api__error(resp, 500, "out of memory");
+	} else if (lookup(c, req, &p, in, resp)) {
+		sscanf(req->query, "start=%lld", &start);
+		if (supervisor__path_in(c->state_dir, in->id, SV_SERIAL_OLD, con->old,
+					sizeof(con->old)) ||
+		    supervisor__path_in(c->state_dir, in->id, SV_SERIAL, con->cur, sizeof(con->cur)))
+			con->old[0] = con->cur[0] = '\0';
+		con->old_size = size_of(con->old);
+		con->size = con->old_size + size_of(con->cur);
+		out = serial_json(con, start);
+		if (out)
+			api__json(resp, 200, out);
+		else
+			api__error(resp, 500, "out of memory");
 	}
 	free(in);
-	free(text);
+	free(con);
 }
