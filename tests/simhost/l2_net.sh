@@ -3,13 +3,14 @@
 # 192.168.100.1; a web server there answers /cgi-bin/peer with the address a request came
 # from. L1 (nesting on) boots with --net on that tap and runs /scripts/l2-net; once L1's
 # console shows L2 serving, the host fetches L2's marker through 192.168.100.2:8080.
-# An L1 whose L2 started but never finished (the known L2 hang under TCG) is killed and
-# booted again, once. Prints "HOST ..." facts, then per attempt "SCENARIO l2net-N status
+# An L1 whose L2 started but stalled (the known L2 hang under TCG) is killed and booted
+# again, once. Prints "HOST ..." facts, then per attempt "SCENARIO l2net-N status
 # boot=S l2init=S served=S total=S" (seconds from L1's start until the host saw L1's init,
 # L2's init, L2 serving, L1's end) and L1's console as "[l1] line".
-# Usage: sh l2_net.sh ATTEMPT-TIMEOUT-SECONDS
+# Usage: sh l2_net.sh BUDGET STALL: L1 time in all, in seconds (a retry gets what is left),
+# and the seconds without progress after which an L1 counts as lost.
 # shellcheck shell=sh
-LIMIT=${1:-200}
+BUDGET=${1:-440} STALL=${2:-150}
 NS=nvl2net
 IP=/usr/sbin/ip
 L1="--kernel /l1/vmlinuz --initrd /l1/initrd.img --memory 1280 --cpus 2 --nested on"
@@ -47,17 +48,24 @@ fetch() {
 	say "fetch rc $? secs $(since "$t") body '$(head -1 /tmp/fetch.out 2>/dev/null)' $(head -1 /tmp/fetch.err)"
 }
 
-# attempt N: one L1 boot, the fetch when L2 serves, then the facts.
+# progress: how many lines of L1's console show the chain moving on: L1's and L2's script
+# lines, L2's console, and the KVM message L1 prints when L2's kernel starts. A soft
+# lockup's or an RCU stall's messages do not count.
+progress() { grep -cE '\[l2\]|l1-net:|nestvisor-l1:|Unhandled WRMSR' /tmp/l1.out; }
+
+# attempt N LIMIT: one L1 boot of at most LIMIT s, killed sooner when no progress shows for
+# STALL s; the fetch when L2 serves; then the facts.
 attempt() {
-	say "attempt $1"
+	say "attempt $1 limit $2"
 	: >/tmp/peers
 	rm -f /tmp/fetch.out /tmp/fetch.err
 	: >/tmp/l1.out
 	t0=$(now) boot=none l2init=none served=none
 	# shellcheck disable=SC2086 # L1 holds several words
-	$IP netns exec $NS timeout -s KILL "$LIMIT" nestvisor run $L1 --net tap=tap0 \
+	$IP netns exec $NS nestvisor run $L1 --net tap=tap0 \
 		--cmdline "console=ttyS0 quiet nv.script=l2-net" </dev/null >/tmp/l1.out 2>&1 &
 	pid=$!
+	seen=0 last=$t0 why="" quiet=0
 	while kill -0 $pid 2>/dev/null; do
 		if [ "$boot" = none ] && grep -q 'nestvisor-l1: init' /tmp/l1.out; then
 			boot=$(since "$t0")
@@ -69,6 +77,18 @@ attempt() {
 			served=$(since "$t0")
 			fetch
 		fi
+		n=$(progress)
+		if [ "$n" != "$seen" ]; then
+			quiet=$(awk -v q="$quiet" -v s="$last" '{ d = $1 - s; printf "%.0f", d > q ? d : q }' /proc/uptime)
+			seen=$n last=$(now)
+		fi
+		[ "$(since "$last" | cut -d. -f1)" -lt "$STALL" ] || why="no progress for $STALL s"
+		[ "$(since "$t0" | cut -d. -f1)" -lt "$2" ] || why="the limit of $2 s"
+		if [ -n "$why" ]; then
+			say "attempt $1 killed after $(since "$t0") s: $why"
+			kill -KILL $pid
+			break
+		fi
 		sleep 0.5
 	done
 	wait $pid
@@ -76,13 +96,21 @@ attempt() {
 	echo "SCENARIO l2net-$1 $st boot=$boot l2init=$l2init served=$served total=$(since "$t0")"
 	tr -d '\r' </tmp/l1.out | sed 's/^/[l1] /'
 	say "peers $(tr '\n' ' ' </tmp/peers)"
+	say "attempt $1 longest quiet $quiet s (progress lines $seen)"
 }
 
-# Only a lost L2 is tried again: a setup failure in L1 is a real one.
-attempt 1
+# Only a lost L2 is tried again (a setup failure in L1 is a real one), and only when the
+# budget leaves it time to finish.
+start=$(now)
+attempt 1 "$BUDGET"
 if grep -q 'l1-net: ready' /tmp/l1.out && ! grep -q 'l2-net-guest: done' /tmp/l1.out; then
-	say "retry: attempt 1 started L2 but did not reach its end"
-	attempt 2
+	left=$((BUDGET - $(since "$start" | cut -d. -f1)))
+	if [ $left -ge 120 ]; then
+		say "retry: attempt 1 started L2 but did not reach its end"
+		attempt 2 $left
+	else
+		say "no retry: attempt 1 started L2 but did not reach its end, and only $left s are left"
+	fi
 fi
 kill $httpd_pid 2>/dev/null
 $IP netns del $NS
