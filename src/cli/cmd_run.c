@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/run_options.h"
 #include "util/log.h"
+#include "vmm/jail.h"
 #include "vmm/machine.h"
 #include "vmm/seccomp.h"
 
@@ -73,6 +74,13 @@ int cmd_run(int argc, char **argv)
 	if (cfg.seccomp && seccomp__prepare(err, sizeof(err))) {
 		pr_err("%s", err);
 		return EXIT_VMM_ERROR;
+	}
+	if (cfg.jail_dir) {
+		ret = jail__start(&cfg, &status, err, sizeof(err));
+		if (ret < 0)
+			pr_err("%s", err);
+		if (ret)	/* the parent, or a failure */
+			return ret < 0 ? EXIT_VMM_ERROR : status;
 	}
 	m = calloc(1, sizeof(*m));
 	if (!m) {

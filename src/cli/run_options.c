@@ -6,10 +6,11 @@
 #include <string.h>
 
 #include "cli/run_options.h"
+#include "vmm/jail.h"
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_CONSOLE, OPT_NAME,
        OPT_NESTED, OPT_KVM_DEVICE, OPT_RNG, OPT_DISK, OPT_NET, OPT_API_SOCK, OPT_SECCOMP,
-       OPT_HELP };
+       OPT_JAIL, OPT_JAIL_USER, OPT_HELP };
 
 static const struct option long_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -26,6 +27,8 @@ static const struct option long_options[] = {
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "jail", required_argument, NULL, OPT_JAIL },
+	{ "jail-user", required_argument, NULL, OPT_JAIL_USER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -57,6 +60,10 @@ void run_options__usage(FILE *out)
 		"                      and started (see docs/api.md)\n"
 		"  --seccomp on|off    per-thread syscall filters; a forbidden syscall stops the\n"
 		"                      VMM naming it (default: on; off only for debugging)\n"
+		"  --jail DIR          run in new PID and mount namespaces, chrooted into an empty\n"
+		"                      read-only tmpfs on DIR, unprivileged (needs root; see\n"
+		"                      docs/run.md)\n"
+		"  --jail-user UID[:GID]  the jail's ids (default: 65534:65534)\n"
 		"  --help              this text\n\n"
 		"Exit status: 0 guest powered off; 1 VMM error or bad input; 2 guest rebooted;\n"
 		"4 guest crashed (triple fault, KVM internal error); (N << 1) | 1 when the guest\n"
@@ -178,6 +185,14 @@ static int parse_option(int opt, const char *arg, struct vm_config *cfg, char *e
 		return parse_on_off("--rng", arg, &cfg->rng, err, errlen);
 	case OPT_SECCOMP:
 		return parse_on_off("--seccomp", arg, &cfg->seccomp, err, errlen);
+	case OPT_JAIL:
+		cfg->jail_dir = arg;
+		return *arg ? 0 : set_err(err, errlen, EINVAL, "--jail: the directory is empty");
+	case OPT_JAIL_USER:
+		if (jail__parse_user(arg, &cfg->jail_uid, &cfg->jail_gid))
+			return set_err(err, errlen, EINVAL,
+				       "--jail-user: '%s' is not UID or UID:GID (numbers, not 0)", arg);
+		return 0;
 	case OPT_DISK:
 		return add_disk(arg, cfg, err, errlen);
 	case OPT_NET:

@@ -29,6 +29,8 @@ struct vm_config {
 	struct net_option nets[VM_MAX_NETS];	/* virtio-net, in --net order */
 	const char *api_sock;		/* --api-sock: serve the VMM's API there (NULL: none) */
 	bool seccomp;			/* --seccomp: per-thread syscall filters (src/vmm/seccomp.h) */
+	const char *jail_dir;		/* --jail DIR (src/vmm/jail.h); NULL: no jail */
+	u32 jail_uid, jail_gid;		/* --jail-user */
 };
 
 #define VM_DEFAULT_CPUS 1

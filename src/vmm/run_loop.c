@@ -14,6 +14,7 @@
 
 #include "util/log.h"
 #include "vmm/exit.h"
+#include "vmm/jail.h"
 #include "vmm/machine.h"
 #include "vmm/seccomp.h"
 
@@ -290,10 +291,17 @@ int machine__run(struct machine *m)
 {
 	struct vcpu_start starts[VM_MAX_CPUS];
 	sigset_t handled;
+	char err[256];
 	int sfd = block_signals(&handled);
 
 	if (sfd < 0) {
 		pr_err("cannot set up signal handling: %s", strerror(errno));
+		return EXIT_VMM_ERROR;
+	}
+	/* Every file is open now; vCPU threads start with the jail's credentials. */
+	if (jail__enter(err, sizeof(err))) {
+		pr_err("%s", err);
+		close(sfd);
 		return EXIT_VMM_ERROR;
 	}
 	/* After the last thread is created: a thread inherits its creator's filter. */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "vmm/jail.h"
 #include "vmm/seccomp_internal.h"
 
 #define MAX_SYSCALL_NR 512
@@ -262,6 +263,7 @@ void seccomp__enter(enum seccomp_kind kind)
 {
 	sigset_t sys;
 
+	jail__thread_enter();	/* credentials first: the filter forbids changing them */
 	if (!is_prepared || (unsigned)kind >= SECCOMP_KIND_COUNT)
 		return;
 	sigemptyset(&sys);

@@ -28,7 +28,8 @@ enum seccomp_kind {
 int seccomp__prepare(char *err, size_t errlen) __must_check;
 bool seccomp__prepared(void);
 /*
- * Installs the calling thread's filter. On failure the process exits with a message, since a
+ * Drops the calling thread's privileges when jailed (jail__thread_enter), then installs its
+ * filter. On failure the process exits with a message, since a
  * thread left unsandboxed while its siblings are is worse than no VM.
  * NESTVISOR_SECCOMP_SELFTEST=KIND (read at prepare) makes that kind's thread then call a
  * forbidden syscall, to prove the filter and its message.
