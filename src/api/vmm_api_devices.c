@@ -191,7 +191,7 @@ static int parse_mac(const char *s, u8 mac[6], char *err, size_t errlen)
 		int hi = hex_digit(s[i * 3]), lo = hex_digit(s[i * 3 + 1]);
 
 		ok = hi >= 0 && lo >= 0 && (i == 5 || s[i * 3 + 2] == ':');
-		mac[i] = (u8)(hi << 4 | lo);
+		mac[i] = ok ? (u8)(hi << 4 | lo) : 0;	/* hi or lo may be -1 */
 	}
 	if (!ok)
 		return set_err(err, errlen, EINVAL, "guest_mac \"%.40s\" is not a MAC address "
