@@ -20,6 +20,7 @@
 
 #define SOCKET_WAIT_MS 5000
 #define TERM_WAIT_MS 2000
+#define ADOPT_WAIT_MS 5000
 #define SERIAL_KEEP (4 * 1024 * 1024)	/* bytes of earlier runs' consoles kept, at most */
 
 int supervisor__init(struct supervisor **out, const char *state_dir, int stop_timeout_ms,
@@ -326,8 +327,9 @@ bool supervisor__adopt(struct supervisor *sv, s64 id, char *why, size_t whylen)
 		return false;
 	}
 	if (!sv_proc__is_vmm(v.pid, sock)) {
-		/* Just ended: its monitor may still be writing the status. */
-		if (sv_proc__wait(sv, &v, 1000, &ws))
+		/* Just killed: the kernel may still be freeing its guest memory (seconds under
+		 * load) before its monitor can write the status. */
+		if (sv_proc__wait(sv, &v, kill(v.monitor, 0) ? 0 : ADOPT_WAIT_MS, &ws))
 			reason(sv, id, ws, why, whylen);
 		else
 			snprintf(why, whylen, "its VMM (pid %d) was gone", (int)v.pid);
