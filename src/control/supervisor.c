@@ -20,6 +20,7 @@
 
 #define SOCKET_WAIT_MS 5000
 #define TERM_WAIT_MS 2000
+#define KILL_WAIT_MS 10000	/* dying is certain after SIGKILL, but slow on a loaded host */
 #define ADOPT_WAIT_MS 5000
 #define SERIAL_KEEP (4 * 1024 * 1024)	/* bytes of earlier runs' consoles kept, at most */
 
@@ -145,7 +146,7 @@ static void kill_now(struct supervisor *sv, struct sv_vmm *v, int *ws)
 	sv_proc__signal(v, SIGTERM);
 	if (!sv_proc__wait(sv, v, TERM_WAIT_MS, ws)) {
 		sv_proc__signal(v, SIGKILL);
-		if (!sv_proc__wait(sv, v, TERM_WAIT_MS, ws))
+		if (!sv_proc__wait(sv, v, KILL_WAIT_MS, ws))
 			pr_warn("supervisor: VMM %d of instance %lld does not die", (int)v->pid,
 				(long long)v->id);
 	}
@@ -336,6 +337,11 @@ bool supervisor__adopt(struct supervisor *sv, s64 id, char *why, size_t whylen)
 		return false;
 	}
 	if (sv_config__state(sock, state, sizeof(state), 2000)) {
+		/* A killed VMM can look alive for a while as it dies. */
+		if (sv_proc__wait(sv, &v, ADOPT_WAIT_MS, &ws)) {
+			reason(sv, id, ws, why, whylen);
+			return false;
+		}
 		kill_now(sv, &v, &ws);
 		snprintf(why, whylen, "its VMM (pid %d) did not answer on its API socket and was "
 			 "killed", (int)v.pid);
