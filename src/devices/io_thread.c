@@ -80,7 +80,11 @@ static void *thread_main(void *arg)
 {
 	struct io_thread *t = arg;
 	struct epoll_event events[MAX_EVENTS];
+	char tname[16];
 
+	/* Named by itself: naming another thread goes through /proc, absent in a jail. */
+	snprintf(tname, sizeof(tname), "%s", t->name ? t->name : "io");
+	pthread_setname_np(pthread_self(), tname);
 	seccomp__enter(SECCOMP_KIND_IO);	/* before any guest-driven work */
 	for (;;) {
 		int n = epoll_wait(t->epoll_fd, events, MAX_EVENTS, -1);
@@ -101,7 +105,6 @@ static void *thread_main(void *arg)
 
 int io_thread__start(struct io_thread *t, char *err, size_t errlen)
 {
-	char tname[16];
 	int ret;
 
 	if (t->running)
@@ -110,8 +113,6 @@ int io_thread__start(struct io_thread *t, char *err, size_t errlen)
 	if (ret)
 		return set_err(err, errlen, ret, "%s: cannot start its thread: %s", t->name,
 			       strerror(ret));
-	snprintf(tname, sizeof(tname), "%s", t->name ? t->name : "io");
-	pthread_setname_np(t->thread, tname);
 	t->running = true;
 	return 0;
 }

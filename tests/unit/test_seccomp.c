@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "vmm/jail.h"
 #include "vmm/seccomp.h"
 
 /* Seccomp mode of the calling thread from /proc, or -1. */
@@ -199,6 +200,26 @@ static void test_each_list_keeps_its_work(void)
 	CHECK(strstr(out, "forbidden syscall socket (41)") != NULL);
 }
 
+static void test_jail_user(void)
+{
+	u32 uid = 1, gid = 1;
+
+	CHECK_EQ(jail__parse_user("1000", &uid, &gid), 0);
+	CHECK_EQ(uid, 1000);
+	CHECK_EQ(gid, 1000);
+	CHECK_EQ(jail__parse_user("65534:100", &uid, &gid), 0);
+	CHECK_EQ(uid, 65534);
+	CHECK_EQ(gid, 100);
+	CHECK_EQ(jail__parse_user("0", &uid, &gid), -EINVAL);
+	CHECK_EQ(jail__parse_user("5:0", &uid, &gid), -EINVAL);
+	CHECK_EQ(jail__parse_user("nobody", &uid, &gid), -EINVAL);
+	CHECK_EQ(jail__parse_user("5:", &uid, &gid), -EINVAL);
+	CHECK_EQ(jail__parse_user("5:6x", &uid, &gid), -EINVAL);
+	CHECK_EQ(jail__parse_user("-5", &uid, &gid), -EINVAL);
+	CHECK_EQ(jail__parse_user("4294967295", &uid, &gid), -EINVAL);
+	CHECK(!jail__active());
+}
+
 int main(void)
 {
 	RUN(test_sizes);
@@ -207,5 +228,6 @@ int main(void)
 	RUN(test_ioctl_by_request);
 	RUN(test_no_executable_memory);
 	RUN(test_each_list_keeps_its_work);
+	RUN(test_jail_user);
 	return tap_done();
 }
