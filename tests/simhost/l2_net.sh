@@ -54,7 +54,8 @@ fetch() {
 progress() { grep -cE '\[l2\]|l1-net:|nestvisor-l1:|Unhandled WRMSR' /tmp/l1.out; }
 
 # attempt N LIMIT: one L1 boot of at most LIMIT s, killed sooner when no progress shows for
-# STALL s; the fetch when L2 serves; then the facts.
+# STALL s (or 8 times L1's boot time, when that is more); the fetch when L2 serves; then
+# the facts.
 attempt() {
 	say "attempt $1 limit $2"
 	: >/tmp/peers
@@ -65,10 +66,13 @@ attempt() {
 	$IP netns exec $NS nestvisor run $L1 --net tap=tap0 \
 		--cmdline "console=ttyS0 quiet nv.script=l2-net" </dev/null >/tmp/l1.out 2>&1 &
 	pid=$!
-	seen=0 last=$t0 why="" quiet=0
+	seen=0 last=$t0 why="" quiet=0 stall=$STALL
 	while kill -0 $pid 2>/dev/null; do
 		if [ "$boot" = none ] && grep -q 'nestvisor-l1: init' /tmp/l1.out; then
 			boot=$(since "$t0")
+			# A slow L1 boot means busy cores: give the L2's quiet stretches room in step.
+			b=${boot%.*}
+			[ $((b * 8)) -le "$STALL" ] || stall=$((b * 8))
 		fi
 		if [ "$l2init" = none ] && grep -q 'nestvisor-guest: init' /tmp/l1.out; then
 			l2init=$(since "$t0")
@@ -79,10 +83,10 @@ attempt() {
 		fi
 		n=$(progress)
 		if [ "$n" != "$seen" ]; then
-			quiet=$(awk -v q="$quiet" -v s="$last" '{ d = $1 - s; printf "%.0f", d > q ? d : q }' /proc/uptime)
+			quiet=$(awk -v q="$quiet" -v s="$last" '{ d = $1 - s; printf "%.0f", (d > q ? d : q) }' /proc/uptime)
 			seen=$n last=$(now)
 		fi
-		[ "$(since "$last" | cut -d. -f1)" -lt "$STALL" ] || why="no progress for $STALL s"
+		[ "$(since "$last" | cut -d. -f1)" -lt "$stall" ] || why="no progress for $stall s"
 		[ "$(since "$t0" | cut -d. -f1)" -lt "$2" ] || why="the limit of $2 s"
 		if [ -n "$why" ]; then
 			say "attempt $1 killed after $(since "$t0") s: $why"
@@ -96,7 +100,7 @@ attempt() {
 	echo "SCENARIO l2net-$1 $st boot=$boot l2init=$l2init served=$served total=$(since "$t0")"
 	tr -d '\r' </tmp/l1.out | sed 's/^/[l1] /'
 	say "peers $(tr '\n' ' ' </tmp/peers)"
-	say "attempt $1 longest quiet $quiet s (progress lines $seen)"
+	say "attempt $1 longest quiet $quiet s (progress lines $seen, stall limit $stall s)"
 }
 
 # Only a lost L2 is tried again (a setup failure in L1 is a real one), and only when the
