@@ -18,6 +18,7 @@ static void fill_e820(const struct boot_ctx *ctx, struct boot_params *bp)
 {
 	unsigned n = ctx->ne820 < LINUX_E820_MAX_ZEROPAGE ? ctx->ne820 : LINUX_E820_MAX_ZEROPAGE;
 
+	/* cppcheck-suppress knownConditionTrueFalse ; n comes from the e820 map built at run time */
 	for (unsigned i = 0; i < n; i++) {
 		bp->e820_table[i].addr = ctx->e820[i].addr;
 		bp->e820_table[i].size = ctx->e820[i].size;

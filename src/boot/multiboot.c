@@ -33,10 +33,11 @@ int multiboot__find(struct boot_ctx *ctx, struct multiboot_header *hdr, u64 *off
 
 	for (u64 off = 0; off + 12 <= limit; off += 4) {
 		u32 magic = le32(buf + off), flags = le32(buf + off + 4);
-		u64 need = flags & MULTIBOOT_AOUT_KLUDGE ? sizeof(*hdr) : 12;
+		u64 need = (flags & MULTIBOOT_AOUT_KLUDGE) ? sizeof(*hdr) : 12;
 
 		if (magic != MULTIBOOT_HEADER_MAGIC)
 			continue;
+		/* cppcheck-suppress knownConditionTrueFalse ; flags and the checksum come from the image */
 		if ((u32)(magic + flags + le32(buf + off + 8)) != 0) {
 			bad = min_u64(bad, off);
 			continue;

@@ -187,6 +187,7 @@ void api_image_delete(const struct http_request *req, struct http_response *resp
 		ret = set_err(err, sizeof(err), EACCES, "image '%s' is public: it belongs to the "
 			      "daemon's catalogue, not to project '%s'", img.name, p.name);
 	if (!ret)
+		/* cppcheck-suppress uninitStructMember ; read only when store__image_get filled img */
 		ret = store__image_delete(c->st, img.id, err, sizeof(err));
 	snprintf(target, sizeof(target), "projects/%s/images/%s", p.name, req->params[1]);
 	if (!ret && !(op = api__done_op(c->st, "delete", "image", target, img.id, p.id, err,

@@ -123,6 +123,7 @@ int policy__effective(struct store *st, enum resource_kind kind, s64 id, const c
 		ret = store__org_get_id(st, org_id, &o, err, errlen);
 	if (!ret) {
 		snprintf(out->source, sizeof(out->source), "%s", o.name);
+		/* cppcheck-suppress uninitStructMember ; o was filled: store__org_get_id succeeded */
 		ret = consider(st, RES_ORGANIZATION, o.id, o.name, constraint, out, err, errlen);
 	}
 	return ret < 0 ? ret : 0;

@@ -65,7 +65,7 @@ busy:
 	return -EBUSY;
 }
 
-void bus__unregister(struct bus *bus, struct bus_device *dev)
+void bus__unregister(struct bus *bus, const struct bus_device *dev)
 {
 	for (unsigned i = 0; i < bus->ndevices; i++) {
 		if (bus->devices[i] != dev)

@@ -34,7 +34,7 @@ void bus__init(struct bus *bus, const char *name);
 /* Fails with -EBUSY if the range overlaps a registered device, -ENOSPC if the bus is full. */
 int bus__register(struct bus *bus, struct bus_device *dev) __must_check;
 /* Removes dev if registered (for unwinding and teardown, never while vCPUs run). */
-void bus__unregister(struct bus *bus, struct bus_device *dev);
+void bus__unregister(struct bus *bus, const struct bus_device *dev);
 struct bus_device *bus__find(const struct bus *bus, u64 addr, u32 len);
 /* Returns false when no device claims the range (reads then return all ones). */
 bool bus__access(const struct bus *bus, u64 addr, u8 *data, u32 len, bool is_write);

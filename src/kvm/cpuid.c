@@ -86,6 +86,7 @@ static void set_topology_leaf(struct kvm_cpuid_entry2 *e, const struct cpuid_pol
 	case 0:
 		e->eax = 0;
 		e->ebx = 1;
+		/* cppcheck-suppress badBitmaskCheck ; the level type (1: SMT) beside the level number (0) */
 		e->ecx = (1u << 8) | 0;
 		break;
 	case 1:

@@ -99,11 +99,12 @@ int guest_memory__read(const struct guest_memory *mem, u64 gpa, void *dst, u64 l
 u64 guest_memory__resident_bytes(const struct guest_memory *mem)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	u64 pages = (mem->size + page - 1) / page, resident = 0;
+	u64 pages, resident = 0;
 	unsigned char *vec;
 
 	if (!mem->mapped || page <= 0)
 		return 0;
+	pages = (mem->size + page - 1) / page;	/* after the check: sysconf may fail */
 	vec = malloc(pages);
 	if (!vec)
 		return 0;

@@ -147,7 +147,7 @@ static void put_req(struct virtio_blk *blk, struct blk_req *req)
 static void unlock_and_signal(struct virtio_blk *blk)
 {
 	u32 mask = blk->notify_mask;
-	bool reset = blk->needs_reset;
+	bool needs_reset = blk->needs_reset;
 
 	blk->notify_mask = 0;
 	blk->needs_reset = false;
@@ -156,7 +156,7 @@ static void unlock_and_signal(struct virtio_blk *blk)
 		if (mask & 1)
 			virtio__notify_queue(&blk->vdev, q);
 	}
-	if (reset)
+	if (needs_reset)
 		virtio__set_needs_reset(&blk->vdev);
 }
 
