@@ -11,6 +11,8 @@
 /* RAM above this address is relocated to 4 GiB, leaving room for MMIO (IOAPIC, LAPIC, PCI). */
 #define GUEST_PCI_HOLE_START (3ULL * GiB)
 #define GUEST_HIGH_RAM_START (4ULL * GiB)
+/* Guest RAM starts on this host-virtual boundary, so huge pages can back it. */
+#define GUEST_HUGE_PAGE (2ULL * MiB)
 
 struct guest_region {
 	u64 gpa;
