@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -15,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cli/run_options.h"
 #include "tap.h"
 #include "vmm/jail.h"
 #include "vmm/seccomp.h"
@@ -220,6 +222,43 @@ static void test_jail_user(void)
 	CHECK(!jail__active());
 }
 
+static int parse(struct vm_config *cfg, char *err, size_t errlen, int argc, ...)
+{
+	char *argv[16] = { "run" };
+	va_list ap;
+
+	va_start(ap, argc);
+	for (int i = 1; i < argc && i < 16; i++)
+		argv[i] = va_arg(ap, char *);
+	va_end(ap);
+	return run_options__parse(argc, argv, cfg, err, errlen);
+}
+
+static void test_run_flags(void)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	CHECK_EQ(parse(&cfg, err, sizeof(err), 3, "--kernel", "k"), 0);
+	CHECK(cfg.seccomp);
+	CHECK(cfg.jail_dir == NULL);
+	CHECK_EQ(parse(&cfg, err, sizeof(err), 5, "--kernel", "k", "--seccomp", "off"), 0);
+	CHECK(!cfg.seccomp);
+	CHECK_EQ(parse(&cfg, err, sizeof(err), 5, "--kernel", "k", "--seccomp", "no"), -EINVAL);
+	CHECK_STR(err, "--seccomp: 'no' is not on or off");
+	CHECK_EQ(parse(&cfg, err, sizeof(err), 7, "--kernel", "k", "--jail", "/j", "--jail-user",
+		       "5:6"), 0);
+	CHECK_STR(cfg.jail_dir, "/j");
+	CHECK_EQ(cfg.jail_uid, 5);
+	CHECK_EQ(cfg.jail_gid, 6);
+	CHECK_EQ(parse(&cfg, err, sizeof(err), 5, "--kernel", "k", "--jail", "/j"), 0);
+	CHECK_EQ(cfg.jail_uid, 65534);
+	CHECK_EQ(cfg.jail_gid, 65534);
+	CHECK_EQ(parse(&cfg, err, sizeof(err), 5, "--kernel", "k", "--jail", ""), -EINVAL);
+	CHECK_EQ(parse(&cfg, err, sizeof(err), 5, "--kernel", "k", "--jail-user", "root"),
+		 -EINVAL);
+}
+
 int main(void)
 {
 	RUN(test_sizes);
@@ -229,5 +268,6 @@ int main(void)
 	RUN(test_no_executable_memory);
 	RUN(test_each_list_keeps_its_work);
 	RUN(test_jail_user);
+	RUN(test_run_flags);
 	return tap_done();
 }
