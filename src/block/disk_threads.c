@@ -7,6 +7,7 @@
 
 #include "block/disk_internal.h"
 #include "util/log.h"
+#include "vmm/seccomp.h"
 
 static struct disk_request *next_todo(struct disk *d)
 {
@@ -29,6 +30,9 @@ static void *worker(void *opaque)
 {
 	struct disk *d = opaque;
 	struct disk_request *r;
+
+	/* Created by the main thread before its own filter: take the I/O threads' one. */
+	seccomp__enter(SECCOMP_KIND_IO);
 
 	while ((r = next_todo(d))) {
 		disk_run_sync(d, r);
