@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
@@ -234,6 +235,11 @@ int seccomp__prepare(char *err, size_t errlen)
 
 	if (is_prepared)
 		return 0;
+	/*
+	 * glibc's time functions (gmtime_r in the RTC, on a vCPU thread) load the time zone on
+	 * first use, opening /etc/localtime: load it now, while every syscall is allowed.
+	 */
+	tzset();
 	for (int k = 0; k < SECCOMP_KIND_COUNT; k++) {
 		ret = build(k, err, errlen);
 		if (ret)
