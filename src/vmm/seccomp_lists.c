@@ -60,8 +60,10 @@ static const struct seccomp_rule io_rules[] = {
 	ANY("io_uring_enter"), ANY("getrandom"), ANY("poll"), ANY("ppoll"),
 };
 
+/* An MSI-X vector's route and irqfd are made the first time it fires, on this thread. */
 static const struct seccomp_ioctl io_ioctls[] = {
 	IOCTL(KVM_IRQ_LINE), IOCTL(KVM_IRQ_LINE_STATUS), IOCTL(KVM_SIGNAL_MSI),
+	IOCTL(KVM_SET_GSI_ROUTING), IOCTL(KVM_IRQFD),
 	IOCTL(TUNSETOFFLOAD), IOCTL(TUNSETCARRIER),
 };
 
