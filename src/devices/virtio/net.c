@@ -84,30 +84,6 @@ static bool has(struct virtio_net *net, unsigned bit)
 	return virtio__has_feature(&net->vdev, bit);
 }
 
-/* Copies between buf and the byte range [offset, offset+len) of an iovec array. */
-static size_t iov_copy(const struct iovec *iov, unsigned n, size_t offset, void *buf, size_t len,
-		       bool to_iov)
-{
-	size_t done = 0;
-
-	for (unsigned i = 0; i < n && done < len; i++) {
-		size_t chunk;
-
-		if (offset >= iov[i].iov_len) {
-			offset -= iov[i].iov_len;
-			continue;
-		}
-		chunk = min_u64(iov[i].iov_len - offset, len - done);
-		if (to_iov)
-			memcpy((u8 *)iov[i].iov_base + offset, (u8 *)buf + done, chunk);
-		else
-			memcpy((u8 *)buf + done, (u8 *)iov[i].iov_base + offset, chunk);
-		done += chunk;
-		offset = 0;
-	}
-	return done;
-}
-
 /* ---- watching the tap ---- */
 
 static void rx_event(void *opaque, u32 events);
@@ -279,7 +255,7 @@ static void rx_deliver(struct virtio_net *net, size_t len)
 	size_t left = len;
 	unsigned used = 0;
 
-	iov_copy(net->rx_iov, net->slots[0].niov, 0, &hdr, sizeof(hdr), false);
+	virtq__iov_copy(net->rx_iov, net->slots[0].niov, 0, &hdr, sizeof(hdr), false);
 	if (!rx_hdr_ok(net, &hdr)) {
 		pr_warn_once("%s: dropped a received frame with offloads the guest did not accept (gso %#x, flags %#x)",
 			     net->name, hdr.gso_type, hdr.flags);
@@ -291,7 +267,7 @@ static void rx_deliver(struct virtio_net *net, size_t len)
 	if (!net->guest_csum)
 		hdr.flags = 0;	/* 5.1.6.4.1: no DATA_VALID either */
 	hdr.num_buffers = used;
-	iov_copy(net->rx_iov, net->slots[0].niov, 0, &hdr, sizeof(hdr), true);
+	virtq__iov_copy(net->rx_iov, net->slots[0].niov, 0, &hdr, sizeof(hdr), true);
 	left = len;
 	for (unsigned i = 0; i < used; i++) {
 		u32 n = min_u64(net->slots[i].len, left);

@@ -356,8 +356,8 @@ void virtqueue__set_notify(struct virtqueue *vq, bool enable)
 	pthread_mutex_unlock(&vq->lock);
 }
 
-static size_t chain_copy(const struct iovec *iov, unsigned n, u64 offset, u8 *buf, size_t len,
-			 bool to_chain)
+size_t virtq__iov_copy(const struct iovec *iov, unsigned n, u64 offset, void *buf, size_t len,
+		       bool to_iov)
 {
 	size_t done = 0;
 
@@ -369,10 +369,10 @@ static size_t chain_copy(const struct iovec *iov, unsigned n, u64 offset, u8 *bu
 			continue;
 		}
 		chunk = min_u64(iov[i].iov_len - offset, len - done);
-		if (to_chain)
-			memcpy((u8 *)iov[i].iov_base + offset, buf + done, chunk);
+		if (to_iov)
+			memcpy((u8 *)iov[i].iov_base + offset, (u8 *)buf + done, chunk);
 		else
-			memcpy(buf + done, (u8 *)iov[i].iov_base + offset, chunk);
+			memcpy((u8 *)buf + done, (u8 *)iov[i].iov_base + offset, chunk);
 		done += chunk;
 		offset = 0;
 	}
@@ -381,10 +381,10 @@ static size_t chain_copy(const struct iovec *iov, unsigned n, u64 offset, u8 *bu
 
 size_t virtq_chain__read(const struct virtq_chain *chain, u64 offset, void *buf, size_t len)
 {
-	return chain_copy(chain->iov, chain->nout, offset, buf, len, false);
+	return virtq__iov_copy(chain->iov, chain->nout, offset, buf, len, false);
 }
 
 size_t virtq_chain__write(const struct virtq_chain *chain, u64 offset, const void *buf, size_t len)
 {
-	return chain_copy(chain->iov + chain->nout, chain->nin, offset, (u8 *)buf, len, true);
+	return virtq__iov_copy(chain->iov + chain->nout, chain->nin, offset, (void *)buf, len, true);
 }

@@ -85,5 +85,11 @@ void virtqueue__set_notify(struct virtqueue *vq, bool enable);
  */
 size_t virtq_chain__read(const struct virtq_chain *chain, u64 offset, void *buf, size_t len);
 size_t virtq_chain__write(const struct virtq_chain *chain, u64 offset, const void *buf, size_t len);
+/*
+ * Copies between buf and the byte range [offset, offset+len) of n iovecs: into them if to_iov,
+ * out of them otherwise. Returns the bytes copied (less than len if the iovecs end first).
+ */
+size_t virtq__iov_copy(const struct iovec *iov, unsigned n, u64 offset, void *buf, size_t len,
+		       bool to_iov);
 
 #endif
