@@ -149,17 +149,6 @@ static int pre_boot_body(struct vmm_api *api, const char *method,
 	return body__parse(method, req, fields, o, err, errlen);
 }
 
-static void finish(struct vmm_api *api, struct http_response *resp, json_t *o, int ret,
-		   const char *err)
-{
-	if (ret)
-		reply__fault(resp, 400, err);
-	else
-		reply__no_content(resp);
-	json_decref(o);
-	pthread_mutex_unlock(&api->lock);
-}
-
 static int boot_source(struct vmm_api *api, json_t *o, char *err, size_t errlen)
 {
 	const char *kernel = NULL, *initrd = NULL, *args = NULL;
@@ -196,7 +185,7 @@ void put_boot_source(const struct http_request *req, struct http_response *resp,
 
 	if (!ret)
 		ret = boot_source(api, o, err, sizeof(err));
-	finish(api, resp, o, ret, err);
+	reply__finish(api, resp, o, ret, err);
 }
 
 /* A machine-config body, checked whole before anything changes. */
@@ -303,7 +292,7 @@ void put_machine_config(const struct http_request *req, struct http_response *re
 
 	if (!ret)
 		ret = machine_update(api, o, true, err, sizeof(err));
-	finish(api, resp, o, ret, err);
+	reply__finish(api, resp, o, ret, err);
 }
 
 void patch_machine_config(const struct http_request *req, struct http_response *resp,
@@ -316,7 +305,7 @@ void patch_machine_config(const struct http_request *req, struct http_response *
 
 	if (!ret)
 		ret = machine_update(api, o, false, err, sizeof(err));
-	finish(api, resp, o, ret, err);
+	reply__finish(api, resp, o, ret, err);
 }
 
 json_t *machine_config__json(const struct vmm_api *api)
@@ -377,7 +366,7 @@ void put_entropy(const struct http_request *req, struct http_response *resp, voi
 					sizeof(err));
 	if (!ret)
 		api->cfg.rng = true;
-	finish(api, resp, o, ret, err);
+	reply__finish(api, resp, o, ret, err);
 }
 
 /* Firecracker's level names, case-insensitive; Trace is Debug here, Off keeps errors. */
@@ -468,5 +457,5 @@ void put_logger(const struct http_request *req, struct http_response *resp, void
 	ret = body__parse("PUT", req, fields, &o, err, sizeof(err));
 	if (!ret)
 		ret = logger(o, err, sizeof(err));
-	finish(api, resp, o, ret, err);
+	reply__finish(api, resp, o, ret, err);
 }

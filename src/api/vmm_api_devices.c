@@ -42,17 +42,6 @@ static int device_body(struct vmm_api *api, const struct http_request *req,
 	return ret;
 }
 
-static void finish(struct vmm_api *api, struct http_response *resp, json_t *o, int ret,
-		   const char *err)
-{
-	if (ret)
-		reply__fault(resp, 400, err);
-	else
-		reply__no_content(resp);
-	json_decref(o);
-	pthread_mutex_unlock(&api->lock);
-}
-
 /* A string field that must be one of two names, as Firecracker's enums. */
 static int check_variant(json_t *o, const char *name, const char *a, const char *b, char *err,
 			 size_t errlen)
@@ -168,7 +157,7 @@ void put_drive(const struct http_request *req, struct http_response *resp, void 
 		if (slot == api->ndrives)
 			api->ndrives++;
 	}
-	finish(api, resp, o, ret, err);
+	reply__finish(api, resp, o, ret, err);
 }
 
 static int hex_digit(char c)
@@ -287,7 +276,7 @@ void put_iface(const struct http_request *req, struct http_response *resp, void 
 		if (slot == api->nifaces)
 			api->nifaces++;
 	}
-	finish(api, resp, o, ret, err);
+	reply__finish(api, resp, o, ret, err);
 }
 
 /* Firecracker's post-boot updates (a drive's backing file, rate limiters): not here. */

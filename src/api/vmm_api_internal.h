@@ -67,6 +67,9 @@ int api_path__check(const char *field, const char *path, bool block_ok, bool wan
 void reply__no_content(struct http_response *resp);
 void reply__fault(struct http_response *resp, int status, const char *message);
 void reply__json(struct http_response *resp, json_t *o);	/* 200; takes o */
+/* Ends a configuration handler: 400 with err if ret, else 204; drops o and api->lock. */
+void reply__finish(struct vmm_api *api, struct http_response *resp, json_t *o, int ret,
+		   const char *err);
 
 /* Handlers of the pre-boot configuration (vmm_api_config.c, vmm_api_devices.c). */
 void put_boot_source(const struct http_request *req, struct http_response *resp, void *ctx);

@@ -225,3 +225,14 @@ void reply__json(struct http_response *resp, json_t *o)
 	http__respond(resp, 200, "application/json", s, strlen(s));
 	free(s);
 }
+
+void reply__finish(struct vmm_api *api, struct http_response *resp, json_t *o, int ret,
+		   const char *err)
+{
+	if (ret)
+		reply__fault(resp, 400, err);
+	else
+		reply__no_content(resp);
+	json_decref(o);
+	pthread_mutex_unlock(&api->lock);
+}
