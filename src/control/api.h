@@ -56,6 +56,13 @@ json_t *api__op_json(const struct store_op *op);
 /* Inserts a finished operation (a call done at once) and returns it as JSON, or NULL. */
 json_t *api__done_op(struct store *st, const char *kind, const char *target_kind,
 		     const char *target, s64 target_id, s64 project_id, char *err, size_t errlen);
+/*
+ * Ends a handler's transaction: records the finished operation if ret is 0, commits (rolls
+ * back on any failure) and replies with the operation or the error.
+ */
+void api__end_done_op(struct api_ctx *c, struct http_response *resp, int ret, const char *kind,
+		      const char *target_kind, const char *target, s64 target_id, s64 project_id,
+		      char *err, size_t errlen);
 
 /* The creation checks again, for a stored instance about to start (policy, host, ...). */
 int api__instance_recheck(struct api_ctx *c, const struct store_project *p,

@@ -222,3 +222,21 @@ json_t *api__done_op(struct store *st, const char *kind, const char *target_kind
 		return NULL;
 	return api__op_json(&op);
 }
+
+void api__end_done_op(struct api_ctx *c, struct http_response *resp, int ret, const char *kind,
+		      const char *target_kind, const char *target, s64 target_id, s64 project_id,
+		      char *err, size_t errlen)
+{
+	json_t *op = NULL;
+
+	if (!ret && !(op = api__done_op(c->st, kind, target_kind, target, target_id, project_id,
+					err, errlen)))
+		ret = -EIO;
+	ret = store__end(c->st, ret, err, errlen);
+	if (ret) {
+		json_decref(op);
+		api__fail(resp, ret, err);
+		return;
+	}
+	api__json(resp, 200, op);
+}

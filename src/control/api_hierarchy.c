@@ -280,7 +280,6 @@ static void delete(const struct http_request *req, struct http_response *resp,
 	static const char *const coll[] = { "organizations", "folders", "projects" };
 	const char *name = req->params[0];
 	char err[512], target[STORE_TEXT_LEN];
-	json_t *op = NULL;
 	int ret = store__begin(c->st, err, sizeof(err));
 
 	if (ret) {
@@ -294,16 +293,7 @@ static void delete(const struct http_request *req, struct http_response *resp,
 	else
 		ret = store__project_delete(c->st, name, err, sizeof(err));
 	snprintf(target, sizeof(target), "%s/%s", coll[which], name);
-	if (!ret && !(op = api__done_op(c->st, "delete", kinds[which], target, 0, 0, err,
-					sizeof(err))))
-		ret = -EIO;
-	ret = store__end(c->st, ret, err, sizeof(err));
-	if (ret) {
-		json_decref(op);
-		api__fail(resp, ret, err);
-		return;
-	}
-	api__json(resp, 200, op);
+	api__end_done_op(c, resp, ret, "delete", kinds[which], target, 0, 0, err, sizeof(err));
 }
 
 void api_org_delete(const struct http_request *req, struct http_response *resp, void *ctx)

@@ -141,7 +141,7 @@ void api_image_create(const struct http_request *req, struct http_response *resp
 	struct store_project p;
 	struct store_image img = { 0 };
 	char err[512], target[STORE_TEXT_LEN];
-	json_t *body, *op = NULL;
+	json_t *body;
 	int ret;
 
 	if (project_of(c, req->params[0], &p, resp) || !(body = api__body(req, resp, keys)))
@@ -157,25 +157,15 @@ void api_image_create(const struct http_request *req, struct http_response *resp
 	}
 	snprintf(target, sizeof(target), "projects/%s/images/%s", p.name, img.name);
 	ret = store__image_insert(c->st, &img, err, sizeof(err));
-	if (!ret && !(op = api__done_op(c->st, "insert", "image", target, img.id, p.id, err,
-					sizeof(err))))
-		ret = -EIO;
-	ret = store__end(c->st, ret, err, sizeof(err));
-	if (ret) {
-		json_decref(op);
-		api__fail(resp, ret, err);
-		return;
-	}
-	api__json(resp, 200, op);
+	api__end_done_op(c, resp, ret, "insert", "image", target, img.id, p.id, err, sizeof(err));
 }
 
 void api_image_delete(const struct http_request *req, struct http_response *resp, void *ctx)
 {
 	struct api_ctx *c = ctx;
 	struct store_project p;
-	struct store_image img;
+	struct store_image img = { 0 };
 	char err[512], target[STORE_TEXT_LEN];
-	json_t *op = NULL;
 	int ret;
 
 	if (project_of(c, req->params[0], &p, resp))
@@ -190,14 +180,5 @@ void api_image_delete(const struct http_request *req, struct http_response *resp
 		/* cppcheck-suppress uninitStructMember ; read only when store__image_get filled img */
 		ret = store__image_delete(c->st, img.id, err, sizeof(err));
 	snprintf(target, sizeof(target), "projects/%s/images/%s", p.name, req->params[1]);
-	if (!ret && !(op = api__done_op(c->st, "delete", "image", target, img.id, p.id, err,
-					sizeof(err))))
-		ret = -EIO;
-	ret = store__end(c->st, ret, err, sizeof(err));
-	if (ret) {
-		json_decref(op);
-		api__fail(resp, ret, err);
-		return;
-	}
-	api__json(resp, 200, op);
+	api__end_done_op(c, resp, ret, "delete", "image", target, img.id, p.id, err, sizeof(err));
 }

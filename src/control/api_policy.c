@@ -128,7 +128,7 @@ static void set(const struct http_request *req, struct http_response *resp, stru
 	const char *constraint = constraint_of(req, resp);
 	char err[256], target[STORE_TEXT_LEN];
 	enum policy_setting v = POLICY_INHERIT;
-	json_t *body, *op = NULL;
+	json_t *body;
 	s64 id = 0;
 	int ret;
 
@@ -146,16 +146,7 @@ static void set(const struct http_request *req, struct http_response *resp, stru
 		 constraint);
 	ret = resolve(c->st, kind, req->params[0], &id, err, sizeof(err)) ?:
 	      store__policy_set(c->st, kind, id, constraint, v, err, sizeof(err));
-	if (!ret && !(op = api__done_op(c->st, "setPolicy", "policy", target, id, 0, err,
-					sizeof(err))))
-		ret = -EIO;
-	ret = store__end(c->st, ret, err, sizeof(err));
-	if (ret) {
-		json_decref(op);
-		api__fail(resp, ret, err);
-		return;
-	}
-	api__json(resp, 200, op);
+	api__end_done_op(c, resp, ret, "setPolicy", "policy", target, id, 0, err, sizeof(err));
 }
 
 void api_policy_set_org(const struct http_request *req, struct http_response *resp, void *ctx)
