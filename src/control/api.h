@@ -52,6 +52,9 @@ int api__bool(json_t *obj, const char *key, bool *out, char *err, size_t errlen)
 json_t *api__jstr(const char *s);
 /* RFC 3339 UTC. */
 json_t *api__time(s64 t);
+/* Looks up the project of a request's path; 0, or the error already replied. */
+int api__project_of(struct api_ctx *c, const char *name, struct store_project *p,
+		    struct http_response *resp);
 json_t *api__op_json(const struct store_op *op);
 /* Inserts a finished operation (a call done at once) and returns it as JSON, or NULL. */
 json_t *api__done_op(struct store *st, const char *kind, const char *target_kind,

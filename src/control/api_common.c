@@ -240,3 +240,14 @@ void api__end_done_op(struct api_ctx *c, struct http_response *resp, int ret, co
 	}
 	api__json(resp, 200, op);
 }
+
+int api__project_of(struct api_ctx *c, const char *name, struct store_project *p,
+		    struct http_response *resp)
+{
+	char err[256];
+	int ret = store__project_get(c->st, name, p, err, sizeof(err));
+
+	if (ret)
+		api__fail(resp, ret, err);
+	return ret;
+}

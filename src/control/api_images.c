@@ -32,17 +32,6 @@ static int add_image(const struct store_image *img, void *arg)
 	return json_array_append_new(arg, image_json(img));
 }
 
-static int project_of(struct api_ctx *c, const char *name, struct store_project *p,
-		      struct http_response *resp)
-{
-	char err[256];
-	int ret = store__project_get(c->st, name, p, err, sizeof(err));
-
-	if (ret)
-		api__fail(resp, ret, err);
-	return ret;
-}
-
 void api_image_list(const struct http_request *req, struct http_response *resp, void *ctx)
 {
 	struct api_ctx *c = ctx;
@@ -52,7 +41,7 @@ void api_image_list(const struct http_request *req, struct http_response *resp, 
 	int ret = 0;
 
 	/* /v1/images (no parameter) lists the public catalogue alone. */
-	if (req->nparams && project_of(c, req->params[0], &p, resp)) {
+	if (req->nparams && api__project_of(c, req->params[0], &p, resp)) {
 		json_decref(items);
 		return;
 	}
@@ -73,7 +62,7 @@ void api_image_get(const struct http_request *req, struct http_response *resp, v
 	char err[256];
 	int ret;
 
-	if (req->nparams > 1 && project_of(c, req->params[0], &p, resp))
+	if (req->nparams > 1 && api__project_of(c, req->params[0], &p, resp))
 		return;
 	ret = store__image_get(c->st, p.id, req->params[req->nparams - 1], &img, err, sizeof(err));
 	if (ret)
@@ -144,7 +133,7 @@ void api_image_create(const struct http_request *req, struct http_response *resp
 	json_t *body;
 	int ret;
 
-	if (project_of(c, req->params[0], &p, resp) || !(body = api__body(req, resp, keys)))
+	if (api__project_of(c, req->params[0], &p, resp) || !(body = api__body(req, resp, keys)))
 		return;
 	ret = parse_image(body, &img, err, sizeof(err));
 	json_decref(body);
@@ -168,7 +157,7 @@ void api_image_delete(const struct http_request *req, struct http_response *resp
 	char err[512], target[STORE_TEXT_LEN];
 	int ret;
 
-	if (project_of(c, req->params[0], &p, resp))
+	if (api__project_of(c, req->params[0], &p, resp))
 		return;
 	ret = store__begin(c->st, err, sizeof(err));
 	if (!ret)

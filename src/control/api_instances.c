@@ -27,17 +27,6 @@ struct create_req {
 	char warning[STORE_TEXT_LEN];
 };
 
-static int project_of(struct api_ctx *c, const char *name, struct store_project *p,
-		      struct http_response *resp)
-{
-	char err[256];
-	int ret = store__project_get(c->st, name, p, err, sizeof(err));
-
-	if (ret)
-		api__fail(resp, ret, err);
-	return ret;
-}
-
 /* The request's own fields: names, machine type, image, platform, nesting, children. */
 static int parse(struct api_ctx *c, json_t *b, struct create_req *r, char *err, size_t errlen)
 {
@@ -134,7 +123,7 @@ void api_instance_create(const struct http_request *req, struct http_response *r
 	json_t *body, *op = NULL;
 	int ret;
 
-	if (project_of(c, req->params[0], &r.p, resp) ||
+	if (api__project_of(c, req->params[0], &r.p, resp) ||
 	    !(body = api__body(req, resp, create_keys)))
 		return;
 	r.in = calloc(1, sizeof(*r.in));
@@ -162,7 +151,7 @@ void api_instance_get(const struct http_request *req, struct http_response *resp
 	char err[256];
 	int ret;
 
-	if (project_of(c, req->params[0], &p, resp))
+	if (api__project_of(c, req->params[0], &p, resp))
 		return;
 	in = calloc(1, sizeof(*in));
 	ret = in ? store__instance_get(c->st, p.id, req->params[1], in, err, sizeof(err)) :
@@ -194,7 +183,7 @@ void api_instance_list(const struct http_request *req, struct http_response *res
 	char err[256];
 	int ret;
 
-	if (project_of(c, req->params[0], &p, resp))
+	if (api__project_of(c, req->params[0], &p, resp))
 		return;
 	l.items = json_array();
 	l.project = p.name;
@@ -241,7 +230,7 @@ void api_instance_delete(const struct http_request *req, struct http_response *r
 	json_t *op = NULL;
 	int ret;
 
-	if (project_of(c, req->params[0], &p, resp))
+	if (api__project_of(c, req->params[0], &p, resp))
 		return;
 	in = calloc(1, sizeof(*in));
 	ret = in ? store__instance_get(c->st, p.id, req->params[1], in, err, sizeof(err)) :
