@@ -227,3 +227,11 @@ int cli__mutate(const char *method, const char *path, json_t *body, const struct
 	json_decref(done);
 	return ret;
 }
+
+void cli__print_json(json_t *v)
+{
+	char *s = json_dumps(v, JSON_INDENT(2));
+
+	printf("%s\n", s ? s : "");
+	free(s);
+}

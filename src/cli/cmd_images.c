@@ -95,14 +95,6 @@ static void print_list(json_t *v)
 	}
 }
 
-static void print_one(json_t *v)
-{
-	char *s = json_dumps(v, JSON_INDENT(2));
-
-	printf("%s\n", s ? s : "");
-	free(s);
-}
-
 static int create(struct args *a, const char *path)
 {
 	char msg[160];
@@ -150,7 +142,7 @@ static int run(struct args *a)
 		return cli__usage_error("images", "unknown action '%s'", a->verb);
 	ret = cli__call("GET", path, NULL, &v);
 	if (!ret)
-		cli__show(v, &a->o, print_one);
+		cli__show(v, &a->o, cli__print_json);
 	json_decref(v);
 	return ret;
 }

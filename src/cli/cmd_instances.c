@@ -192,15 +192,6 @@ static void print_list(json_t *v)
 	}
 }
 
-static void print_one(json_t *v)
-{
-	char *s = json_dumps(v, JSON_INDENT(2));
-
-	/* An instance nests objects: JSON reads better than a flattened table. */
-	printf("%s\n", s ? s : "");
-	free(s);
-}
-
 static int lifecycle(struct args *a, char *path)
 {
 	static const char *const done[] = { "Started", "Stopped", "Reset" };
@@ -269,8 +260,9 @@ static int run(struct args *a)
 	if (strcmp(a->verb, "describe"))
 		return cli__usage_error("instances", "unknown action '%s'", a->verb);
 	ret = cli__call("GET", path, NULL, &v);
+	/* An instance nests objects: JSON reads better than a flattened table. */
 	if (!ret)
-		cli__show(v, &a->o, print_one);
+		cli__show(v, &a->o, cli__print_json);
 	json_decref(v);
 	return ret;
 }
