@@ -67,6 +67,10 @@ void api__end_done_op(struct api_ctx *c, struct http_response *resp, int ret, co
 		      const char *target_kind, const char *target, s64 target_id, s64 project_id,
 		      char *err, size_t errlen);
 
+/* Replies to a call that queued work: the error, or op after waking the runner for it. */
+void api__reply_queued(struct api_ctx *c, struct http_response *resp, int ret, json_t *op,
+		       const char *err);
+
 /* The creation checks again, for a stored instance about to start (policy, host, ...). */
 int api__instance_recheck(struct api_ctx *c, const struct store_project *p,
 			  struct store_instance *in, char *err, size_t errlen);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "control/api.h"
+#include "control/runner.h"
 
 static const char *status_name(int http)
 {
@@ -250,4 +251,15 @@ int api__project_of(struct api_ctx *c, const char *name, struct store_project *p
 	if (ret)
 		api__fail(resp, ret, err);
 	return ret;
+}
+
+void api__reply_queued(struct api_ctx *c, struct http_response *resp, int ret, json_t *op,
+		       const char *err)
+{
+	if (ret) {
+		api__fail(resp, ret, err);
+		return;
+	}
+	runner__kick(c->runner);
+	api__json(resp, 200, op);
 }

@@ -90,12 +90,7 @@ static void action(const struct http_request *req, struct http_response *resp, v
 	if (!ret)
 		op = queue(c, kind, &p, in, err, sizeof(err), &ret);
 	free(in);
-	if (ret) {
-		api__fail(resp, ret, err);
-		return;
-	}
-	runner__kick(c->runner);
-	api__json(resp, 200, op);
+	api__reply_queued(c, resp, ret, op, err);
 }
 
 void api_instance_start(const struct http_request *req, struct http_response *resp, void *ctx)

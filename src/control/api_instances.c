@@ -135,12 +135,7 @@ void api_instance_create(const struct http_request *req, struct http_response *r
 	if (!ret)
 		op = store_both(c, &r, err, sizeof(err), &ret);
 	free(r.in);
-	if (ret) {
-		api__fail(resp, ret, err);
-		return;
-	}
-	runner__kick(c->runner);
-	api__json(resp, 200, op);
+	api__reply_queued(c, resp, ret, op, err);
 }
 
 void api_instance_get(const struct http_request *req, struct http_response *resp, void *ctx)
@@ -238,12 +233,7 @@ void api_instance_delete(const struct http_request *req, struct http_response *r
 	if (!ret)
 		op = queue_delete(c, &p, in, err, sizeof(err), &ret);
 	free(in);
-	if (ret) {
-		api__fail(resp, ret, err);
-		return;
-	}
-	runner__kick(c->runner);
-	api__json(resp, 200, op);
+	api__reply_queued(c, resp, ret, op, err);
 }
 
 int api__instance_recheck(struct api_ctx *c, const struct store_project *p,
