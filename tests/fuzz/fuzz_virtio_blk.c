@@ -117,6 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pthread_mutex_unlock(&io.lock);
 		complete_all(vdev);
 	}
+	if (getenv("FUZZ_VERBOSE"))
+		fprintf(stderr, "requests completed: %u\n", vdev->queues[0].used_idx);
 	vdev->ops->reset(vdev);
 	virtqueue__reset(&vdev->queues[0]);
 	return 0;

@@ -129,6 +129,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			drain_peer();
 	}
 	drain_peer();
+	if (getenv("FUZZ_VERBOSE")) {
+		struct virtio_net_stats st;
+
+		virtio_net__stats(net, &st);
+		fprintf(stderr, "tx %llu frames (%llu dropped), rx %llu frames (%llu dropped, %llu bad buffers)\n",
+			(unsigned long long)st.tx_frames, (unsigned long long)st.tx_dropped,
+			(unsigned long long)st.rx_frames, (unsigned long long)st.rx_dropped,
+			(unsigned long long)st.rx_bad_buffers);
+	}
 	vdev->ops->reset(vdev);
 	virtqueue__reset(&vdev->queues[VIRTIO_NET_RXQ]);
 	virtqueue__reset(&vdev->queues[VIRTIO_NET_TXQ]);
