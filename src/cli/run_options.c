@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "cli/run_options.h"
+#include "vmm/cgroup.h"
 #include "vmm/jail.h"
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_CONSOLE, OPT_NAME,
        OPT_NESTED, OPT_KVM_DEVICE, OPT_RNG, OPT_DISK, OPT_NET, OPT_API_SOCK, OPT_SECCOMP,
-       OPT_JAIL, OPT_JAIL_USER, OPT_HELP };
+       OPT_JAIL, OPT_JAIL_USER, OPT_LIMITS, OPT_HELP };
 
 static const struct option long_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -29,6 +30,7 @@ static const struct option long_options[] = {
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "jail", required_argument, NULL, OPT_JAIL },
 	{ "jail-user", required_argument, NULL, OPT_JAIL_USER },
+	{ "limits", required_argument, NULL, OPT_LIMITS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -64,11 +66,18 @@ void run_options__usage(FILE *out)
 		"                      read-only tmpfs on DIR, unprivileged (needs root; see\n"
 		"                      docs/run.md)\n"
 		"  --jail-user UID[:GID]  the jail's ids (default: 65534:65534)\n"
+		"  --limits cpu=PCT,memory=MiB|off\n"
+		"                      the jail's cgroup (v2, or v1 cpu and memory): CPU time in %%\n"
+		"                      of one host CPU and all the VMM's memory (default: vCPUs x\n"
+		"                      100, guest RAM + %d MiB; with --api-sock and no --kernel,\n"
+		"                      none); no cgroup with off; where the host has none, one\n"
+		"                      warning and the run goes on (see docs/hardening.md)\n"
 		"  --help              this text\n\n"
 		"Exit status: 0 guest powered off; 1 VMM error or bad input; 2 guest rebooted;\n"
 		"4 guest crashed (triple fault, KVM internal error); (N << 1) | 1 when the guest\n"
 		"wrote N to the debug-exit port 0xf4; 128+signal when stopped by SIGINT/SIGTERM.\n",
-		VM_MAX_CPUS, VM_DEFAULT_CPUS, VM_DEFAULT_MEMORY_MIB, VM_MAX_DISKS, VM_MAX_NETS);
+		VM_MAX_CPUS, VM_DEFAULT_CPUS, VM_DEFAULT_MEMORY_MIB, VM_MAX_DISKS, VM_MAX_NETS,
+		CGROUP_OVERHEAD_MIB);
 }
 
 /* Whole-string unsigned decimal in [min, max]. */
@@ -193,6 +202,8 @@ static int parse_option(int opt, const char *arg, struct vm_config *cfg, char *e
 			return set_err(err, errlen, EINVAL,
 				       "--jail-user: '%s' is not UID or UID:GID (numbers, not 0)", arg);
 		return 0;
+	case OPT_LIMITS:
+		return jail__set_limits(arg, err, errlen);
 	case OPT_DISK:
 		return add_disk(arg, cfg, err, errlen);
 	case OPT_NET:
@@ -218,6 +229,7 @@ int run_options__parse(int argc, char **argv, struct vm_config *cfg, char *err, 
 	int opt, ret;
 
 	vm_config__defaults(cfg);
+	(void)jail__set_limits(NULL, NULL, 0);
 	optind = 0;	/* GNU getopt: 0 re-initialises, so parsing twice works */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
@@ -231,6 +243,8 @@ int run_options__parse(int argc, char **argv, struct vm_config *cfg, char *err, 
 	}
 	if (optind < argc)
 		return set_err(err, errlen, EINVAL, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (jail__limits_given() && !cfg->jail_dir)
+		return set_err(err, errlen, EINVAL, "--limits applies to the jail: it needs --jail DIR");
 	/* With an API socket the kernel may come later, through PUT /boot-source. */
 	if (!cfg->kernel_path && !cfg->api_sock)
 		return set_err(err, errlen, EINVAL,

@@ -18,12 +18,17 @@
 #include <linux/capability.h>
 
 #include "util/log.h"
+#include "vmm/cgroup.h"
 #include "vmm/jail.h"
 
 static bool is_active;
 static const char *jail_dir;
 static u32 jail_uid, jail_gid;
 static volatile pid_t child_pid;
+/* --limits lives here, beside the rest of the jail's settings, until jail__start uses it. */
+static struct cgroup_limits limits;
+static bool limits_given;
+static struct cgroup cg;
 
 bool jail__active(void)
 {
@@ -77,12 +82,57 @@ static int supervise(pid_t pid, int *status)
 		}
 	}
 	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	cgroup__remove(&cg);
 	return 1;
+}
+
+int jail__set_limits(const char *arg, char *err, size_t errlen)
+{
+	limits_given = arg != NULL;
+	if (!arg) {
+		limits = (struct cgroup_limits){ 0 };
+		return 0;
+	}
+	return cgroup__parse_limits(arg, &limits, err, errlen);
+}
+
+bool jail__limits_given(void)
+{
+	return limits_given;
+}
+
+/*
+ * The VMM's cgroup, made by the parent (which removes it) and joined by the child. Without
+ * --kernel the API decides the VM's size later, so only --limits applies (the daemon sets its
+ * VMMs' limits itself before InstanceStart). Failing here only warns: the run goes on.
+ */
+static void make_cgroup(const struct vm_config *cfg)
+{
+	bool sized = cfg->kernel_path || !cfg->api_sock;
+	u32 cpu = limits.cpu_pct ?: (sized ? cfg->ncpus * 100 : 0);
+	u64 mem = limits.memory_mib ?: (sized ? cfg->memory_mib + CGROUP_OVERHEAD_MIB : 0);
+	char leaf[CGROUP_LEAF_MAX], msg[PATH_MAX + 128];
+
+	if (limits.off)
+		return;
+	cgroup__leaf(cfg->name, (int)getpid(), leaf, sizeof(leaf));
+	if (cgroup__create(&cg, leaf, msg, sizeof(msg))) {
+		pr_warn("jail: %s", msg);
+		return;
+	}
+	if (cgroup__set_limits(&cg, cpu, mem, msg, sizeof(msg))) {
+		pr_warn("jail: no cgroup limits: %s", msg);
+		cgroup__remove(&cg);
+		return;
+	}
+	pr_info("jail: cgroup %s (v%d): cpu %s%u%%, memory %s%llu MiB", cg.mem, cg.version,
+		cpu ? "" : "unlimited ", cpu, mem ? "" : "unlimited ", (unsigned long long)mem);
 }
 
 int jail__start(const struct vm_config *cfg, int *status, char *err, size_t errlen)
 {
-	int flags = CLONE_NEWNS | CLONE_NEWPID;
+	int flags = CLONE_NEWNS | CLONE_NEWPID, ret;
+	char msg[PATH_MAX + 64];
 	struct stat st;
 	pid_t pid;
 
@@ -94,12 +144,18 @@ int jail__start(const struct vm_config *cfg, int *status, char *err, size_t errl
 	if (unshare(flags))
 		return set_err(err, errlen, errno, "--jail: unshare: %s (it needs root)",
 			       strerror(errno));
+	make_cgroup(cfg);
 	pid = fork();
-	if (pid < 0)
-		return set_err(err, errlen, errno, "--jail: fork: %s", strerror(errno));
+	if (pid < 0) {
+		ret = -errno;
+		cgroup__remove(&cg);
+		return set_err(err, errlen, -ret, "--jail: fork: %s", strerror(-ret));
+	}
 	if (pid > 0)
 		return supervise(pid, status);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (cg.version && cgroup__join(&cg, msg, sizeof(msg)))
+		pr_warn("jail: no cgroup limits: %s", msg);
 	/* Nothing mounted from here on may reach the host's namespace. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return set_err(err, errlen, errno, "--jail: making / private: %s", strerror(errno));

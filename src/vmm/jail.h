@@ -30,6 +30,12 @@ int jail__enter(char *err, size_t errlen) __must_check;
  * credentials, since a thread started before jail__enter still has root's. Exits on failure.
  */
 void jail__thread_enter(void);
+/*
+ * --limits (cgroup.h's cgroup__parse_limits); NULL forgets an earlier one. Applied by
+ * jail__start, which puts the VMM in its own cgroup unless given "off".
+ */
+int jail__set_limits(const char *arg, char *err, size_t errlen);
+bool jail__limits_given(void);
 /* "UID" or "UID:GID", numbers only. */
 int jail__parse_user(const char *arg, u32 *uid, u32 *gid);
 
