@@ -69,11 +69,46 @@ static enum exit_action handle_mmio(const struct exit_context *ctx, struct kvm_r
 	return EXIT_ACTION_CONTINUE;
 }
 
+static const char *internal_error_name(u32 suberror)
+{
+	switch (suberror) {
+	case KVM_INTERNAL_ERROR_EMULATION:
+		return "instruction emulation failed";
+	case KVM_INTERNAL_ERROR_SIMUL_EX:
+		return "exception while delivering an exception";
+	case KVM_INTERNAL_ERROR_DELIVERY_EV:
+		return "event delivery failed";
+	default:
+		return "other";
+	}
+}
+
 static enum exit_action crash(const struct exit_context *ctx, const char *what, unsigned long long detail)
 {
 	pr_err("vCPU %u: guest stopped: %s (%llu)", ctx->vcpu_index, what, detail);
 	vm_control__stop(ctx->control, STOP_GUEST_CRASH, EXIT_GUEST_CRASH);
 	return EXIT_ACTION_CRASH;
+}
+
+/*
+ * KVM's words after an internal error say what it could not do (for an emulation failure:
+ * the instruction bytes and, on newer kernels, the address): the only clue to a guest that
+ * crashed this way, so they go to the log before the registers.
+ */
+static void report_internal_error(const struct exit_context *ctx, const struct kvm_run *run)
+{
+	u32 n = run->internal.ndata;
+	char words[16 * 20] = "";
+	size_t used = 0;
+
+	if (n > 16)
+		n = 16;
+	for (u32 i = 0; i < n && used < sizeof(words); i++)
+		used += snprintf(words + used, sizeof(words) - used, " %#llx",
+				 (unsigned long long)run->internal.data[i]);
+	pr_err("vCPU %u: KVM internal error %u (%s), %u data words:%s", ctx->vcpu_index,
+	       run->internal.suberror, internal_error_name(run->internal.suberror), run->internal.ndata,
+	       words);
 }
 
 static enum exit_action handle_system_event(const struct exit_context *ctx, struct kvm_run *run)
@@ -109,6 +144,7 @@ enum exit_action vcpu_exit__handle(const struct exit_context *ctx, struct kvm_ru
 		return crash(ctx, "KVM entry failed, hardware reason",
 			     run->fail_entry.hardware_entry_failure_reason);
 	case KVM_EXIT_INTERNAL_ERROR:
+		report_internal_error(ctx, run);
 		return crash(ctx, "KVM internal error, suberror", run->internal.suberror);
 	default:
 		return crash(ctx, vcpu_exit__reason_name(run->exit_reason), run->exit_reason);
