@@ -9,8 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "api/http_client.h"
 #include "control/sv_internal.h"
+#include "util/log.h"
+#include "vmm/cgroup.h"
 
 #define CALL_TIMEOUT_MS 5000
 #define START_TIMEOUT_MS 60000
@@ -66,6 +70,44 @@ static int machine(const char *sock, const struct sv_boot *b, char *err, size_t 
 		    CALL_TIMEOUT_MS, err, errlen);
 }
 
+/* The VMM's pid from SV_PID beside its socket; 0 when unknown. */
+static pid_t vmm_pid(const char *sock)
+{
+	char path[PATH_MAX + 16];
+	const char *slash = strrchr(sock, '/');
+	long pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%.*s/" SV_PID, slash ? (int)(slash - sock) : 1,
+		 slash ? sock : ".");
+	f = fopen(path, "re");
+	if (f && fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	if (f)
+		fclose(f);
+	return pid > 1 ? (pid_t)pid : 0;
+}
+
+/*
+ * A jailed VMM (the daemon runs as root) sits in the cgroup NAME-PID its jail made, with no
+ * limits yet: its size comes from the machine type, sent just before. A failure only warns,
+ * as `nestvisor run --jail` does.
+ */
+static void limits(const char *sock, const struct sv_boot *b)
+{
+	char leaf[CGROUP_LEAF_MAX], err[PATH_MAX + 128];
+	pid_t pid = geteuid() == 0 ? vmm_pid(sock) : 0;
+	struct cgroup cg;
+
+	if (!pid)
+		return;
+	cgroup__leaf(b->in->name, (int)pid, leaf, sizeof(leaf));
+	if (cgroup__find(&cg, leaf, err, sizeof(err)) ||
+	    cgroup__set_limits(&cg, (u32)b->mt->vcpus * 100,
+			       (u64)b->mt->memory_mb + CGROUP_OVERHEAD_MIB, err, sizeof(err)))
+		pr_warn("supervisor: instance %s: %s", b->in->name, err);
+}
+
 /* Drive ids are the API's charset: diskN. The image's own disk comes first, as the root. */
 static int drives(const char *sock, const struct sv_boot *b, char *err, size_t errlen)
 {
@@ -112,9 +154,13 @@ static int nics(const char *sock, const struct sv_boot *b, char *err, size_t err
 
 int sv_config__boot(const char *sock, const struct sv_boot *b, char *err, size_t errlen)
 {
-	return boot_source(sock, b, err, errlen) ?: machine(sock, b, err, errlen) ?:
-	       drives(sock, b, err, errlen) ?: nics(sock, b, err, errlen) ?:
-	       call(sock, "PUT", "/actions", json_pack("{s:s}", "action_type", "InstanceStart"),
+	int ret = boot_source(sock, b, err, errlen) ?: machine(sock, b, err, errlen) ?:
+		  drives(sock, b, err, errlen) ?: nics(sock, b, err, errlen);
+
+	if (ret)
+		return ret;
+	limits(sock, b);
+	return call(sock, "PUT", "/actions", json_pack("{s:s}", "action_type", "InstanceStart"),
 		    START_TIMEOUT_MS, err, errlen);
 }
 

@@ -22,6 +22,14 @@ struct supervisor {
 	size_t nvmms;
 };
 
+/*
+ * A daemon running as root jails each VMM (`nestvisor run --jail` on the instance's directory)
+ * as its own user and group: SV_JAIL_ID_BASE + instance id, a range no distribution
+ * allocates, so no host file belongs to it and one VMM cannot signal or trace another.
+ */
+#define SV_JAIL_ID_BASE 1000000000LL
+#define SV_JAIL_ID_SPAN 1000000000LL
+
 /* Spawns the VMM of instance id named name; its pids in v. The directory must exist. */
 int sv_proc__spawn(const struct supervisor *sv, s64 id, const char *name, struct sv_vmm *v,
 		   char *err, size_t errlen);

@@ -3,6 +3,7 @@
  * session and exits; the monitor forks the VMM (its own process group), records both pids,
  * waits for it and writes its wait status to SV_EXIT. So the VMM outlives a daemon that dies,
  * and any later daemon learns how it ended. Between fork and exec only async-signal-safe calls.
+ * As root, the VMM is jailed (sv_internal.h); it inherits only stdin, stdout and stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,12 +18,15 @@
 
 #include "control/sv_internal.h"
 #include "util/log.h"
+#include "vmm/cgroup.h"
 
 /* Everything the children need, prepared before fork. */
 struct spawn_plan {
 	char sock[PATH_MAX], console[PATH_MAX + 8], vmm_log[PATH_MAX];
 	char pid_file[PATH_MAX], pid_tmp[PATH_MAX], exit_file[PATH_MAX], exit_tmp[PATH_MAX];
-	char *argv[12];
+	char jail_dir[PATH_MAX], jail_user[32];
+	struct cgroup cg;	/* the jail's cgroup paths, but for the VMM's pid (see monitor) */
+	char *argv[16];
 	int pipe_w;
 };
 
@@ -85,6 +89,37 @@ static void __attribute__((noreturn)) exec_vmm(const struct spawn_plan *p)
 	_exit(127);
 }
 
+/* Appends pid to prefix into buf, without stdio. */
+static void with_pid(char *buf, size_t len, const char *prefix, pid_t pid)
+{
+	size_t n = strlen(prefix);
+
+	if (n + 24 > len) {
+		buf[0] = '\0';
+		return;
+	}
+	memcpy(buf, prefix, n);
+	buf[n + put_num(buf + n, pid)] = '\0';
+}
+
+/*
+ * The jail's parent removes its cgroup as it exits; a VMM killed with SIGKILL cannot, so the
+ * monitor does (an empty directory; KVM's threads may take a moment to leave it).
+ */
+static void remove_cgroup(const struct spawn_plan *p, pid_t pid)
+{
+	struct timespec tick = { 0, 50 * 1000000 };
+	char path[PATH_MAX];
+
+	for (int i = 0; p->cg.version && i < 2; i++) {
+		with_pid(path, sizeof(path), i ? p->cg.cpu : p->cg.mem, pid);
+		for (int tries = 0; path[0] && rmdir(path) && errno == EBUSY && tries < 400; tries++)
+			nanosleep(&tick, NULL);
+		if (p->cg.version == 2)
+			break;
+	}
+}
+
 /* The monitor: starts the VMM, tells the daemon both pids, waits, records the status. */
 static void __attribute__((noreturn)) monitor(const struct spawn_plan *p)
 {
@@ -112,6 +147,7 @@ static void __attribute__((noreturn)) monitor(const struct spawn_plan *p)
 	n = put_num(text, ws);
 	text[n++] = '\n';
 	write_atomic(p->exit_tmp, p->exit_file, text, n);
+	remove_cgroup(p, pids[0]);
 	_exit(0);
 }
 
@@ -130,6 +166,32 @@ static void __attribute__((noreturn)) detach(const struct spawn_plan *p)
 	if (m == 0)
 		monitor(p);
 	_exit(m < 0 ? 1 : 0);
+}
+
+/*
+ * As root: `--jail INSTANCE_DIR --jail-user ID:ID`. The CPU and memory limits of its cgroup
+ * come from the machine type, set by sv_config__boot before InstanceStart.
+ */
+static int plan_jail(const struct supervisor *sv, s64 id, const char *name,
+		     struct spawn_plan *p, char *err, size_t errlen)
+{
+	long long uid = SV_JAIL_ID_BASE + id % SV_JAIL_ID_SPAN;
+	char leaf[CGROUP_LEAF_MAX];
+
+	if (supervisor__path(sv, id, NULL, p->jail_dir, sizeof(p->jail_dir)))
+		return set_err(err, errlen, ENAMETOOLONG, "the instance directory's path is too long");
+	snprintf(p->jail_user, sizeof(p->jail_user), "%lld:%lld", uid, uid);
+	/* The leaf without its pid: the monitor appends the VMM's. */
+	cgroup__leaf(name, 0, leaf, sizeof(leaf));
+	leaf[strlen(leaf) - 1] = '\0';
+	if (cgroup__locate(&p->cg, leaf, NULL, 0))
+		p->cg.version = 0;
+	p->argv[8] = "--jail";
+	p->argv[9] = p->jail_dir;
+	p->argv[10] = "--jail-user";
+	p->argv[11] = p->jail_user;
+	p->argv[12] = NULL;
+	return 0;
 }
 
 static int plan(const struct supervisor *sv, s64 id, const char *name, struct spawn_plan *p,
@@ -159,7 +221,7 @@ static int plan(const struct supervisor *sv, s64 id, const char *name, struct sp
 	p->argv[6] = "--name";
 	p->argv[7] = (char *)name;
 	p->argv[8] = NULL;
-	return 0;
+	return geteuid() == 0 ? plan_jail(sv, id, name, p, err, errlen) : 0;
 }
 
 int sv_proc__spawn(const struct supervisor *sv, s64 id, const char *name, struct sv_vmm *v,

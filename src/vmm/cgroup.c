@@ -123,7 +123,7 @@ static int pick_version(const struct mounts *m, char *why, size_t len)
 	return 0;
 }
 
-static int locate(struct cgroup *cg, const char *leaf, char *err, size_t errlen)
+int cgroup__locate(struct cgroup *cg, const char *leaf, char *err, size_t errlen)
 {
 	struct mounts m;
 	char why[96];
@@ -173,7 +173,7 @@ static int make_dirs(const char *leaf_path, int version)
 
 int cgroup__create(struct cgroup *cg, const char *leaf, char *err, size_t errlen)
 {
-	int ret = locate(cg, leaf, err, errlen);
+	int ret = cgroup__locate(cg, leaf, err, errlen);
 
 	if (ret)
 		return ret;
@@ -192,7 +192,7 @@ int cgroup__create(struct cgroup *cg, const char *leaf, char *err, size_t errlen
 
 int cgroup__find(struct cgroup *cg, const char *leaf, char *err, size_t errlen)
 {
-	int ret = locate(cg, leaf, err, errlen);
+	int ret = cgroup__locate(cg, leaf, err, errlen);
 
 	if (ret)
 		return ret;

@@ -41,6 +41,8 @@ void cgroup__leaf(const char *name, int pid, char *buf, size_t len);
  * err saying why there is none (no cgroup v2 with the controllers, read-only, ...).
  */
 int cgroup__create(struct cgroup *cg, const char *leaf, char *err, size_t errlen) __must_check;
+/* Only the paths ROOT/nestvisor/LEAF would have, nothing checked or created. */
+int cgroup__locate(struct cgroup *cg, const char *leaf, char *err, size_t errlen) __must_check;
 /* Finds an existing ROOT/nestvisor/LEAF (the daemon setting a VMM's limits). */
 int cgroup__find(struct cgroup *cg, const char *leaf, char *err, size_t errlen) __must_check;
 /* Moves the calling process into it. */

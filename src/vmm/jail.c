@@ -241,6 +241,9 @@ int jail__enter(char *err, size_t errlen)
 	if (!ret && (ret = drop_credentials()))
 		set_err(err, errlen, -ret, "--jail: cannot become %u:%u: %s", jail_uid, jail_gid,
 			strerror(-ret));
+	/* Changing credentials cleared it: without it a SIGKILLed parent left the VMM running. */
+	if (!ret && prctl(PR_SET_PDEATHSIG, SIGKILL))
+		ret = set_err(err, errlen, errno, "--jail: PR_SET_PDEATHSIG: %s", strerror(errno));
 	if (!ret)
 		pr_info("jail: in %s as %u:%u", jail_dir, jail_uid, jail_gid);
 	return ret;
