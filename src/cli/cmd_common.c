@@ -116,6 +116,11 @@ int cli__call(const char *method, const char *path, json_t *body, json_t **out)
 		       "--socket or NESTVISOR_SOCKET name another)", socket_path(), strerror(-ret));
 		return EXIT_UNREACHABLE;
 	}
+	if (ret == -EACCES) {
+		pr_err("cannot reach the daemon at %s: the socket's file mode does not let uid %u "
+		       "connect (see the daemon's --socket-mode)", socket_path(), (unsigned)getuid());
+		return EXIT_UNREACHABLE;
+	}
 	if (ret) {
 		pr_err("talking to the daemon at %s: %s", socket_path(), err);
 		return EXIT_UNREACHABLE;
@@ -123,9 +128,11 @@ int cli__call(const char *method, const char *path, json_t *body, json_t **out)
 	reply = json_loadb(r.body, r.body_len, 0, NULL);
 	if (r.status >= 400 || !reply) {
 		print_refusal(r.status, reply, r.status >= 400 ? r.body : "the reply is not JSON");
+		ret = !strcmp(cli__s(json_object_get(reply, "error"), "reason"),
+			      "IAM_PERMISSION_DENIED") ? EXIT_DENIED : EXIT_REFUSED;
 		json_decref(reply);
 		http_client__response_free(&r);
-		return EXIT_REFUSED;
+		return ret;
 	}
 	http_client__response_free(&r);
 	*out = reply;

@@ -13,6 +13,7 @@
 #define EXIT_USAGE 2
 #define EXIT_UNREACHABLE 3	/* no daemon at the socket */
 #define EXIT_TIMEOUT 4		/* waiting for an operation timed out */
+#define EXIT_DENIED 5		/* the caller lacks a permission (IAM; HTTP 403, not a policy's) */
 
 int cmd_daemon(int argc, char **argv);
 int cmd_orgs(int argc, char **argv);
@@ -23,6 +24,7 @@ int cmd_instances(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_operations(int argc, char **argv);
 int cmd_machine_types(int argc, char **argv);
+int cmd_iam(int argc, char **argv);
 
 /* The global --socket (main.c sets it; NULL: NESTVISOR_SOCKET or the default). */
 extern const char *cli_socket_path;

@@ -20,6 +20,7 @@ static const struct command {
 	{ "folders", cmd_folders, "create, list, describe, delete folders" },
 	{ "projects", cmd_projects, "create, list, describe, delete projects" },
 	{ "policy", cmd_policy, "set and describe organization policy constraints" },
+	{ "iam", cmd_iam, "who may do what: roles on organizations, folders, projects" },
 	{ "instances", cmd_instances, "create, list, describe, delete instances" },
 	{ "images", cmd_images, "create, list, describe, delete images" },
 	{ "operations", cmd_operations, "describe and wait for operations" },

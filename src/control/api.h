@@ -3,6 +3,7 @@
 #define NV_CONTROL_API_H
 
 #include <jansson.h>
+#include <sys/types.h>
 
 #include "api/http.h"
 #include "control/store.h"
@@ -16,6 +17,7 @@ struct api_ctx {
 	const char *kvm_path;	/* for the host check */
 	const char *host_root;	/* prefix of /proc and /sys for the host check ("") */
 	const char *state_dir;	/* instance directories (serial output) live under it */
+	uid_t daemon_uid;	/* admin everywhere, as root is (iam.h) */
 };
 
 /* The routes, for http_server_config. */
@@ -28,7 +30,10 @@ char *api__error_body(int status, const char *message);
 /* Replies with an error; status names come from the HTTP code. */
 void api__error(struct http_response *resp, int http, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Replies with the HTTP error that a -errno from the store or the checks stands for. */
+/*
+ * Replies with the HTTP error that a -errno from the store or the checks stands for; -EPERM
+ * is an access-control denial (403 with "reason": "IAM_PERMISSION_DENIED"), -EACCES a policy's.
+ */
 void api__fail(struct http_response *resp, int neg_errno, const char *message);
 /* Replies with obj (its reference is taken) as JSON. */
 void api__json(struct http_response *resp, int http, json_t *obj);
@@ -52,9 +57,24 @@ int api__bool(json_t *obj, const char *key, bool *out, char *err, size_t errlen)
 json_t *api__jstr(const char *s);
 /* RFC 3339 UTC. */
 json_t *api__time(s64 t);
-/* Looks up the project of a request's path; 0, or the error already replied. */
-int api__project_of(struct api_ctx *c, const char *name, struct store_project *p,
-		    struct http_response *resp);
+/*
+ * Looks up the project of a request's path (params[0]) and checks that the caller holds perm
+ * on it; 0, or the error (404, 403) already replied.
+ */
+int api__project_of(struct api_ctx *c, const struct http_request *req, const char *perm,
+		    struct store_project *p, struct http_response *resp);
+/* The id of the organization, folder or project called name. */
+int api__resolve(struct store *st, enum resource_kind kind, const char *name, s64 *id,
+		 char *err, size_t errlen);
+/* 0 when the caller holds perm on the resource; otherwise replies 403 and returns -EPERM. */
+int api__authorize(struct api_ctx *c, const struct http_request *req, enum resource_kind kind,
+		   s64 id, const char *perm, struct http_response *resp);
+/* Whether the caller may open a file it names (iam__path_access); superusers may. */
+int api__caller_may_open(struct api_ctx *c, const struct http_request *req, const char *path,
+			 bool write, char *err, size_t errlen);
+/* The same verdict without a reply (to filter listings). */
+bool api__allowed(struct api_ctx *c, const struct http_request *req, enum resource_kind kind,
+		  s64 id, const char *perm);
 json_t *api__op_json(const struct store_op *op);
 /* Inserts a finished operation (a call done at once) and returns it as JSON, or NULL. */
 json_t *api__done_op(struct store *st, const char *kind, const char *target_kind,
@@ -97,6 +117,17 @@ void api_policy_set_org(const struct http_request *req, struct http_response *re
 void api_policy_set_folder(const struct http_request *req, struct http_response *resp,
 			   void *ctx);
 void api_policy_set_project(const struct http_request *req, struct http_response *resp,
+			    void *ctx);
+void api_iam_get_org(const struct http_request *req, struct http_response *resp, void *ctx);
+void api_iam_get_folder(const struct http_request *req, struct http_response *resp, void *ctx);
+void api_iam_get_project(const struct http_request *req, struct http_response *resp, void *ctx);
+void api_iam_add_org(const struct http_request *req, struct http_response *resp, void *ctx);
+void api_iam_add_folder(const struct http_request *req, struct http_response *resp, void *ctx);
+void api_iam_add_project(const struct http_request *req, struct http_response *resp, void *ctx);
+void api_iam_remove_org(const struct http_request *req, struct http_response *resp, void *ctx);
+void api_iam_remove_folder(const struct http_request *req, struct http_response *resp,
+			   void *ctx);
+void api_iam_remove_project(const struct http_request *req, struct http_response *resp,
 			    void *ctx);
 void api_image_create(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_image_list(const struct http_request *req, struct http_response *resp, void *ctx);

@@ -41,14 +41,25 @@ json_t *api__jstr(const char *s)
 	return j;
 }
 
-static char *error_body(int http, const char *status, const char *message)
+/* reason (may be NULL) tells kinds of one status apart, e.g. IAM_PERMISSION_DENIED. */
+static char *error_body_why(int http, const char *status, const char *reason,
+			    const char *message)
 {
 	json_t *o = json_pack("{s:{s:i,s:s,s:o}}", "error", "code", http, "status", status,
 			      "message", api__jstr(message));
-	char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+	char *s;
+
+	if (o && reason)
+		json_object_set_new(json_object_get(o, "error"), "reason", json_string(reason));
+	s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 
 	json_decref(o);
 	return s;
+}
+
+static char *error_body(int http, const char *status, const char *message)
+{
+	return error_body_why(http, status, NULL, message);
 }
 
 char *api__error_body(int status, const char *message)
@@ -78,17 +89,22 @@ void api__error(struct http_response *resp, int http, const char *fmt, ...)
 void api__fail(struct http_response *resp, int neg_errno, const char *message)
 {
 	int http = 500;
-	const char *status = "INTERNAL";
+	const char *status = "INTERNAL", *reason = NULL;
 
 	switch (-neg_errno) {
 	case EINVAL: http = 400; status = "INVALID_ARGUMENT"; break;
 	case ENOENT: http = 404; status = "NOT_FOUND"; break;
 	case EEXIST: http = 409; status = "ALREADY_EXISTS"; break;
-	case EACCES: case EPERM: http = 403; status = "PERMISSION_DENIED"; break;
+	case EACCES: http = 403; status = "PERMISSION_DENIED"; break;
+	case EPERM: /* access control (iam.c), told apart from a policy's refusal */
+		http = 403;
+		status = "PERMISSION_DENIED";
+		reason = "IAM_PERMISSION_DENIED";
+		break;
 	case EOPNOTSUPP: case ENOTEMPTY: http = 400; status = "FAILED_PRECONDITION"; break;
 	case EBUSY: http = 409; status = "ABORTED"; break;
 	}
-	reply_text(resp, http, error_body(http, status, message));
+	reply_text(resp, http, error_body_why(http, status, reason, message));
 }
 
 void api__json(struct http_response *resp, int http, json_t *obj)
@@ -242,15 +258,17 @@ void api__end_done_op(struct api_ctx *c, struct http_response *resp, int ret, co
 	api__json(resp, 200, op);
 }
 
-int api__project_of(struct api_ctx *c, const char *name, struct store_project *p,
-		    struct http_response *resp)
+int api__project_of(struct api_ctx *c, const struct http_request *req, const char *perm,
+		    struct store_project *p, struct http_response *resp)
 {
 	char err[256];
-	int ret = store__project_get(c->st, name, p, err, sizeof(err));
+	int ret = store__project_get(c->st, req->params[0], p, err, sizeof(err));
 
-	if (ret)
+	if (ret) {
 		api__fail(resp, ret, err);
-	return ret;
+		return ret;
+	}
+	return api__authorize(c, req, RES_PROJECT, p->id, perm, resp);
 }
 
 void api__reply_queued(struct api_ctx *c, struct http_response *resp, int ret, json_t *op,

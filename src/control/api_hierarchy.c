@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "control/api.h"
+#include "control/iam.h"
 #include "control/names.h"
 
 static const char *const create_keys[] = { "name", "parent", NULL };
@@ -62,21 +63,30 @@ static json_t *child_json(struct store *st, const char *kind, const char *name, 
 			 "createTime", api__time(created));
 }
 
+/* A listing shows what the caller may see (resourcemanager.*.get), as clouds' searches do. */
 struct lister {
-	struct store *st;
+	struct api_ctx *c;
+	const struct http_request *req;
 	json_t *items;
 };
 
 static int add_org(const struct store_org *o, void *arg)
 {
-	return json_array_append_new(((struct lister *)arg)->items, org_json(o));
+	struct lister *l = arg;
+
+	if (!api__allowed(l->c, l->req, RES_ORGANIZATION, o->id,
+			  "resourcemanager.organizations.get"))
+		return 0;
+	return json_array_append_new(l->items, org_json(o));
 }
 
 static int add_folder(const struct store_folder *f, void *arg)
 {
 	struct lister *l = arg;
 
-	return json_array_append_new(l->items, child_json(l->st, "folder", f->name, f->org_id,
+	if (!api__allowed(l->c, l->req, RES_FOLDER, f->id, "resourcemanager.folders.get"))
+		return 0;
+	return json_array_append_new(l->items, child_json(l->c->st, "folder", f->name, f->org_id,
 							  f->parent_id, f->created));
 }
 
@@ -84,8 +94,10 @@ static int add_project(const struct store_project *p, void *arg)
 {
 	struct lister *l = arg;
 
-	return json_array_append_new(l->items, child_json(l->st, "project", p->name, p->org_id,
-							  p->folder_id, p->created));
+	if (!api__allowed(l->c, l->req, RES_PROJECT, p->id, "resourcemanager.projects.get"))
+		return 0;
+	return json_array_append_new(l->items, child_json(l->c->st, "project", p->name,
+							  p->org_id, p->folder_id, p->created));
 }
 
 /* The ?organization= filter of folder and project listings (0: all). */
@@ -107,7 +119,7 @@ static int org_filter(const struct http_request *req, struct store *st, s64 *org
 static void list(const struct http_request *req, struct http_response *resp,
 		 struct api_ctx *c, int which)
 {
-	struct lister l = { c->st, json_array() };
+	struct lister l = { c, req, json_array() };
 	char err[256];
 	s64 org_id = 0;
 	int ret = which ? org_filter(req, c->st, &org_id, err, sizeof(err)) : 0;
@@ -141,13 +153,34 @@ void api_project_list(const struct http_request *req, struct http_response *resp
 	list(req, resp, ctx, 2);
 }
 
+/* The resource of the path, if it exists and the caller may see it; else replied. */
+static int lookup(const struct http_request *req, struct http_response *resp,
+		  struct api_ctx *c, enum resource_kind kind, s64 *id)
+{
+	static const char *const perms[] = { "resourcemanager.organizations.get",
+					     "resourcemanager.folders.get",
+					     "resourcemanager.projects.get" };
+	char err[256];
+	int ret = api__resolve(c->st, kind, req->params[0], id, err, sizeof(err));
+
+	if (ret) {
+		api__fail(resp, ret, err);
+		return ret;
+	}
+	return api__authorize(c, req, kind, *id, perms[kind], resp);
+}
+
 void api_org_get(const struct http_request *req, struct http_response *resp, void *ctx)
 {
 	struct api_ctx *c = ctx;
 	struct store_org o;
 	char err[256];
-	int ret = store__org_get(c->st, req->params[0], &o, err, sizeof(err));
+	s64 id;
+	int ret;
 
+	if (lookup(req, resp, c, RES_ORGANIZATION, &id))
+		return;
+	ret = store__org_get_id(c->st, id, &o, err, sizeof(err));
 	if (ret)
 		api__fail(resp, ret, err);
 	else
@@ -159,8 +192,12 @@ void api_folder_get(const struct http_request *req, struct http_response *resp, 
 	struct api_ctx *c = ctx;
 	struct store_folder f;
 	char err[256];
-	int ret = store__folder_get(c->st, req->params[0], &f, err, sizeof(err));
+	s64 id;
+	int ret;
 
+	if (lookup(req, resp, c, RES_FOLDER, &id))
+		return;
+	ret = store__folder_get_id(c->st, id, &f, err, sizeof(err));
 	if (ret)
 		api__fail(resp, ret, err);
 	else
@@ -173,8 +210,12 @@ void api_project_get(const struct http_request *req, struct http_response *resp,
 	struct api_ctx *c = ctx;
 	struct store_project p;
 	char err[256];
-	int ret = store__project_get(c->st, req->params[0], &p, err, sizeof(err));
+	s64 id;
+	int ret;
 
+	if (lookup(req, resp, c, RES_PROJECT, &id))
+		return;
+	ret = store__project_get_id(c->st, id, &p, err, sizeof(err));
 	if (ret)
 		api__fail(resp, ret, err);
 	else
@@ -194,9 +235,26 @@ static int parse_create(json_t *body, const char *what, bool needs_parent, const
 	       names__check(label, *name, err, errlen);
 }
 
+/*
+ * An organization is created by root or the daemon's user only (nobody could hold a role on
+ * what does not exist yet); a folder or project by an admin of its parent.
+ */
+static int may_create(struct api_ctx *c, const struct http_request *req, int which,
+		      s64 org_id, s64 folder_id, char *err, size_t errlen)
+{
+	static const char *const perms[] = { "resourcemanager.organizations.create",
+					     "resourcemanager.folders.create",
+					     "resourcemanager.projects.create" };
+
+	return iam__check(c->st, req->uid, c->daemon_uid,
+			  folder_id ? RES_FOLDER : RES_ORGANIZATION, folder_id ?: org_id,
+			  perms[which], err, errlen);
+}
+
 /* Inserts the resource and its finished operation in one transaction. */
-static json_t *create_in_tx(struct api_ctx *c, int which, const char *name, const char *parent,
-			    char *err, size_t errlen, int *ret)
+static json_t *create_in_tx(struct api_ctx *c, const struct http_request *req, int which,
+			    const char *name, const char *parent, char *err, size_t errlen,
+			    int *ret)
 {
 	static const char *const kinds[] = { "organization", "folder", "project" };
 	static const char *const coll[] = { "organizations", "folders", "projects" };
@@ -209,6 +267,8 @@ static json_t *create_in_tx(struct api_ctx *c, int which, const char *name, cons
 		return NULL;
 	if (which)
 		*ret = parse_parent(c->st, parent, &org_id, &folder_id, err, errlen);
+	if (!*ret)
+		*ret = may_create(c, req, which, org_id, folder_id, err, errlen);
 	if (!*ret && which == 0) {
 		struct store_org o;
 
@@ -250,7 +310,7 @@ static void create(const struct http_request *req, struct http_response *resp,
 	ret = parse_create(body, what[which], which != 0, &name, &parent, err, sizeof(err));
 	if (!ret && which == 0 && *parent)
 		ret = set_err(err, sizeof(err), EINVAL, "an organization has no parent");
-	op = ret ? NULL : create_in_tx(c, which, name, parent, err, sizeof(err), &ret);
+	op = ret ? NULL : create_in_tx(c, req, which, name, parent, err, sizeof(err), &ret);
 	json_decref(body);
 	if (ret)
 		api__fail(resp, ret, err);
@@ -278,10 +338,18 @@ static void delete(const struct http_request *req, struct http_response *resp,
 {
 	static const char *const kinds[] = { "organization", "folder", "project" };
 	static const char *const coll[] = { "organizations", "folders", "projects" };
+	static const char *const perms[] = { "resourcemanager.organizations.delete",
+					     "resourcemanager.folders.delete",
+					     "resourcemanager.projects.delete" };
 	const char *name = req->params[0];
 	char err[512], target[STORE_TEXT_LEN];
-	int ret = store__begin(c->st, err, sizeof(err));
+	s64 id = 0;
+	int ret = api__resolve(c->st, (enum resource_kind)which, name, &id, err, sizeof(err));
 
+	if (!ret && api__authorize(c, req, (enum resource_kind)which, id, perms[which], resp))
+		return;
+	if (!ret)
+		ret = store__begin(c->st, err, sizeof(err));
 	if (ret) {
 		api__fail(resp, ret, err);
 		return;

@@ -41,7 +41,7 @@ void api_image_list(const struct http_request *req, struct http_response *resp, 
 	int ret = 0;
 
 	/* /v1/images (no parameter) lists the public catalogue alone. */
-	if (req->nparams && api__project_of(c, req->params[0], &p, resp)) {
+	if (req->nparams && api__project_of(c, req, "compute.images.list", &p, resp)) {
 		json_decref(items);
 		return;
 	}
@@ -62,7 +62,7 @@ void api_image_get(const struct http_request *req, struct http_response *resp, v
 	char err[256];
 	int ret;
 
-	if (req->nparams > 1 && api__project_of(c, req->params[0], &p, resp))
+	if (req->nparams > 1 && api__project_of(c, req, "compute.images.get", &p, resp))
 		return;
 	ret = store__image_get(c->st, p.id, req->params[req->nparams - 1], &img, err, sizeof(err));
 	if (ret)
@@ -133,9 +133,13 @@ void api_image_create(const struct http_request *req, struct http_response *resp
 	json_t *body;
 	int ret;
 
-	if (api__project_of(c, req->params[0], &p, resp) || !(body = api__body(req, resp, keys)))
+	if (api__project_of(c, req, "compute.images.create", &p, resp) ||
+	    !(body = api__body(req, resp, keys)))
 		return;
-	ret = parse_image(body, &img, err, sizeof(err));
+	ret = parse_image(body, &img, err, sizeof(err)) ?:
+	      api__caller_may_open(c, req, img.kernel, false, err, sizeof(err)) ?:
+	      api__caller_may_open(c, req, img.initrd, false, err, sizeof(err)) ?:
+	      api__caller_may_open(c, req, img.disk, false, err, sizeof(err));
 	json_decref(body);
 	img.project_id = p.id;
 	if (!ret)
@@ -157,7 +161,7 @@ void api_image_delete(const struct http_request *req, struct http_response *resp
 	char err[512], target[STORE_TEXT_LEN];
 	int ret;
 
-	if (api__project_of(c, req->params[0], &p, resp))
+	if (api__project_of(c, req, "compute.images.delete", &p, resp))
 		return;
 	ret = store__begin(c->st, err, sizeof(err));
 	if (!ret)

@@ -15,14 +15,19 @@
 
 #define SERIAL_MAX (1024 * 1024)	/* at most this much of the console per reply */
 
-/* The project and the instance named by the path; false (and a reply) when either is not. */
-static bool lookup(struct api_ctx *c, const struct http_request *req, struct store_project *p,
-		   struct store_instance *in, struct http_response *resp)
+/*
+ * The project and the instance named by the path, when the caller holds perm on the project;
+ * false (and a reply) otherwise.
+ */
+static bool lookup(struct api_ctx *c, const struct http_request *req, const char *perm,
+		   struct store_project *p, struct store_instance *in, struct http_response *resp)
 {
 	char err[256];
-	int ret = store__project_get(c->st, req->params[0], p, err, sizeof(err)) ?:
-		  store__instance_get(c->st, p->id, req->params[1], in, err, sizeof(err));
+	int ret;
 
+	if (api__project_of(c, req, perm, p, resp))
+		return false;
+	ret = store__instance_get(c->st, p->id, req->params[1], in, err, sizeof(err));
 	if (ret)
 		api__fail(resp, ret, err);
 	return !ret;
@@ -74,7 +79,7 @@ static void action(const struct http_request *req, struct http_response *resp, v
 	struct api_ctx *c = ctx;
 	struct store_project p;
 	struct store_instance *in = calloc(1, sizeof(*in));
-	char err[1024];
+	char err[1024], perm[48];
 	json_t *op = NULL;
 	int ret = 0;
 
@@ -82,7 +87,8 @@ static void action(const struct http_request *req, struct http_response *resp, v
 		api__error(resp, 500, "out of memory");
 		return;
 	}
-	if (!lookup(c, req, &p, in, resp)) {
+	snprintf(perm, sizeof(perm), "compute.instances.%s", kind);
+	if (!lookup(c, req, perm, &p, in, resp)) {
 		free(in);
 		return;
 	}
@@ -176,7 +182,7 @@ void api_instance_serial(const struct http_request *req, struct http_response *r
 
 	if (!in || !con) {
 		api__error(resp, 500, "out of memory");
-	} else if (lookup(c, req, &p, in, resp)) {
+	} else if (lookup(c, req, "compute.instances.getSerialPortOutput", &p, in, resp)) {
 		sscanf(req->query, "start=%lld", &start);
 		if (supervisor__path_in(c->state_dir, in->id, SV_SERIAL_OLD, con->old,
 					sizeof(con->old)) ||

@@ -123,13 +123,16 @@ void api_instance_create(const struct http_request *req, struct http_response *r
 	json_t *body, *op = NULL;
 	int ret;
 
-	if (api__project_of(c, req->params[0], &r.p, resp) ||
+	if (api__project_of(c, req, "compute.instances.create", &r.p, resp) ||
 	    !(body = api__body(req, resp, create_keys)))
 		return;
 	r.in = calloc(1, sizeof(*r.in));
 	ret = r.in ? parse(c, body, &r, err, sizeof(err)) :
 	      set_err(err, sizeof(err), ENOMEM, "out of memory");
 	json_decref(body);
+	for (int i = 0; !ret && i < r.in->ndisks; i++)
+		ret = api__caller_may_open(c, req, r.in->disks[i].source, !r.in->disks[i].read_only,
+					   err, sizeof(err));
 	if (!ret)
 		ret = check(c, &r, err, sizeof(err));
 	if (!ret)
@@ -146,7 +149,7 @@ void api_instance_get(const struct http_request *req, struct http_response *resp
 	char err[256];
 	int ret;
 
-	if (api__project_of(c, req->params[0], &p, resp))
+	if (api__project_of(c, req, "compute.instances.get", &p, resp))
 		return;
 	in = calloc(1, sizeof(*in));
 	ret = in ? store__instance_get(c->st, p.id, req->params[1], in, err, sizeof(err)) :
@@ -178,7 +181,7 @@ void api_instance_list(const struct http_request *req, struct http_response *res
 	char err[256];
 	int ret;
 
-	if (api__project_of(c, req->params[0], &p, resp))
+	if (api__project_of(c, req, "compute.instances.list", &p, resp))
 		return;
 	l.items = json_array();
 	l.project = p.name;
@@ -225,7 +228,7 @@ void api_instance_delete(const struct http_request *req, struct http_response *r
 	json_t *op = NULL;
 	int ret;
 
-	if (api__project_of(c, req->params[0], &p, resp))
+	if (api__project_of(c, req, "compute.instances.delete", &p, resp))
 		return;
 	in = calloc(1, sizeof(*in));
 	ret = in ? store__instance_get(c->st, p.id, req->params[1], in, err, sizeof(err)) :

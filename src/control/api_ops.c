@@ -7,6 +7,38 @@
 #include "control/machine_types.h"
 #include "control/store.h"
 
+/*
+ * Who may read an operation: viewers of its project; for one outside projects (organizations,
+ * folders, projects, policies, IAM), viewers of the resource its target names. One whose
+ * resource is gone (a delete) is for root and the daemon's user.
+ */
+static int op_authorize(struct api_ctx *c, const struct http_request *req,
+			const struct store_op *op, struct http_response *resp)
+{
+	static const char *const coll[] = { "organizations/", "folders/", "projects/" };
+	static const char *const perms[] = { "resourcemanager.organizations.get",
+					     "resourcemanager.folders.get",
+					     "resourcemanager.projects.get" };
+	char name[STORE_NAME_LEN] = "";
+	s64 id = 0;
+
+	if (op->project_id)
+		return api__authorize(c, req, RES_PROJECT, op->project_id,
+				      "compute.operations.get", resp);
+	for (int k = 0; k < 3; k++) {
+		size_t n = strlen(coll[k]);
+
+		if (strncmp(op->target, coll[k], n))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(op->target + n, "/"),
+			 op->target + n);
+		if (!api__resolve(c->st, (enum resource_kind)k, name, &id, NULL, 0))
+			return api__authorize(c, req, (enum resource_kind)k, id, perms[k], resp);
+	}
+	return api__authorize(c, req, RES_ORGANIZATION, 0, "resourcemanager.organizations.create",
+			      resp);
+}
+
 void api_op_get(const struct http_request *req, struct http_response *resp, void *ctx)
 {
 	struct api_ctx *c = ctx;
@@ -16,7 +48,7 @@ void api_op_get(const struct http_request *req, struct http_response *resp, void
 
 	if (ret)
 		api__fail(resp, ret, err);
-	else
+	else if (!op_authorize(c, req, &op, resp))
 		api__json(resp, 200, api__op_json(&op));
 }
 
@@ -28,8 +60,11 @@ void api_op_get_in_project(const struct http_request *req, struct http_response 
 	struct store_project p;
 	struct store_op op;
 	char err[256];
-	int ret = store__project_get(c->st, req->params[0], &p, err, sizeof(err)) ?:
-		  store__op_get(c->st, req->params[1], &op, err, sizeof(err));
+	int ret;
+
+	if (api__project_of(c, req, "compute.operations.get", &p, resp))
+		return;
+	ret = store__op_get(c->st, req->params[1], &op, err, sizeof(err));
 
 	if (!ret && op.project_id != p.id)
 		ret = set_err(err, sizeof(err), ENOENT, "operation '%s' was not found in project "
@@ -51,12 +86,10 @@ void api_op_list(const struct http_request *req, struct http_response *resp, voi
 	struct store_project p;
 	json_t *items;
 	char err[256];
-	int ret = store__project_get(c->st, req->params[0], &p, err, sizeof(err));
+	int ret;
 
-	if (ret) {
-		api__fail(resp, ret, err);
+	if (api__project_of(c, req, "compute.operations.list", &p, resp))
 		return;
-	}
 	items = json_array();
 	ret = store__op_list(c->st, p.id, add_op, items, err, sizeof(err));
 	if (ret) {

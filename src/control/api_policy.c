@@ -12,28 +12,6 @@
 
 static const char *const coll[] = { "organizations", "folders", "projects" };
 
-/* The resource a policy path names: its kind's id. */
-static int resolve(struct store *st, enum resource_kind kind, const char *name, s64 *id,
-		   char *err, size_t errlen)
-{
-	struct store_org o = { 0 };
-	struct store_folder f = { 0 };
-	struct store_project p = { 0 };
-	int ret;
-
-	if (kind == RES_ORGANIZATION) {
-		ret = store__org_get(st, name, &o, err, errlen);
-		*id = o.id;
-	} else if (kind == RES_FOLDER) {
-		ret = store__folder_get(st, name, &f, err, errlen);
-		*id = f.id;
-	} else {
-		ret = store__project_get(st, name, &p, err, errlen);
-		*id = p.id;
-	}
-	return ret;
-}
-
 static const char *constraint_of(const struct http_request *req, struct http_response *resp)
 {
 	const char *c = policy__constraint(req->params[1]);
@@ -69,8 +47,10 @@ static void get(const struct http_request *req, struct http_response *resp, stru
 
 	if (!constraint)
 		return;
-	ret = resolve(c->st, kind, req->params[0], &id, err, sizeof(err)) ?:
-	      store__policy_get(c->st, kind, id, constraint, &v, err, sizeof(err)) ?:
+	ret = api__resolve(c->st, kind, req->params[0], &id, err, sizeof(err));
+	if (!ret && api__authorize(c, req, kind, id, "orgpolicy.policy.get", resp))
+		return;
+	ret = ret ?: store__policy_get(c->st, kind, id, constraint, &v, err, sizeof(err)) ?:
 	      policy__effective(c->st, kind, id, constraint, &e, err, sizeof(err));
 	if (ret) {
 		api__fail(resp, ret, err);
@@ -132,7 +112,15 @@ static void set(const struct http_request *req, struct http_response *resp, stru
 	s64 id = 0;
 	int ret;
 
-	if (!constraint || !(body = api__body(req, resp, keys)))
+	if (!constraint)
+		return;
+	ret = api__resolve(c->st, kind, req->params[0], &id, err, sizeof(err));
+	if (ret) {
+		api__fail(resp, ret, err);
+		return;
+	}
+	if (api__authorize(c, req, kind, id, "orgpolicy.policy.set", resp) ||
+	    !(body = api__body(req, resp, keys)))
 		return;
 	ret = parse_setting(body, &v, err, sizeof(err));
 	json_decref(body);
@@ -144,7 +132,7 @@ static void set(const struct http_request *req, struct http_response *resp, stru
 	}
 	snprintf(target, sizeof(target), "%s/%s/policies/%s", coll[kind], req->params[0],
 		 constraint);
-	ret = resolve(c->st, kind, req->params[0], &id, err, sizeof(err)) ?:
+	ret = api__resolve(c->st, kind, req->params[0], &id, err, sizeof(err)) ?:
 	      store__policy_set(c->st, kind, id, constraint, v, err, sizeof(err));
 	api__end_done_op(c, resp, ret, "setPolicy", "policy", target, id, 0, err, sizeof(err));
 }

@@ -1,4 +1,8 @@
-/* The daemon's REST API: every route, one table (read it to know the API). */
+/*
+ * The daemon's REST API: every route, one table (read it to know the API). Each handler asks
+ * the access-control gate (api__authorize) for its permission; GET /v1, /v1/machineTypes and
+ * the public images need none.
+ */
 #include "control/api.h"
 #include "util/util.h"
 
@@ -23,6 +27,15 @@ const struct http_route api_routes[] = {
 	{ "PUT", "/v1/folders/{}/policies/{}", api_policy_set_folder },
 	{ "GET", "/v1/projects/{}/policies/{}", api_policy_get_project },
 	{ "PUT", "/v1/projects/{}/policies/{}", api_policy_set_project },
+	{ "GET", "/v1/organizations/{}/iamPolicy", api_iam_get_org },
+	{ "POST", "/v1/organizations/{}/iamPolicy/addBinding", api_iam_add_org },
+	{ "POST", "/v1/organizations/{}/iamPolicy/removeBinding", api_iam_remove_org },
+	{ "GET", "/v1/folders/{}/iamPolicy", api_iam_get_folder },
+	{ "POST", "/v1/folders/{}/iamPolicy/addBinding", api_iam_add_folder },
+	{ "POST", "/v1/folders/{}/iamPolicy/removeBinding", api_iam_remove_folder },
+	{ "GET", "/v1/projects/{}/iamPolicy", api_iam_get_project },
+	{ "POST", "/v1/projects/{}/iamPolicy/addBinding", api_iam_add_project },
+	{ "POST", "/v1/projects/{}/iamPolicy/removeBinding", api_iam_remove_project },
 	{ "GET", "/v1/images", api_image_list },
 	{ "GET", "/v1/images/{}", api_image_get },
 	{ "POST", "/v1/projects/{}/images", api_image_create },

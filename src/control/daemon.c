@@ -49,8 +49,8 @@ void daemon__default_state_dir(char *buf, size_t len)
 		snprintf(buf, len, "%s/.local/state/nestvisor", home ? home : "/tmp");
 }
 
-/* mkdir -p, new directories private to the daemon's user. */
-static int make_dirs(const char *path, char *err, size_t errlen)
+/* mkdir -p, new directories with mode (0700: private to the daemon's user). */
+static int make_dirs(const char *path, mode_t mode, char *err, size_t errlen)
 {
 	char buf[PATH_MAX];
 
@@ -62,7 +62,7 @@ static int make_dirs(const char *path, char *err, size_t errlen)
 		if (c != '/' && c != '\0')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
+		if (mkdir(buf, mode) && errno != EEXIST)
 			return set_err(err, errlen, errno, "cannot create %s: %s", buf,
 				       strerror(errno));
 		*p = c;
@@ -125,14 +125,16 @@ static int start(struct daemon *d, const struct daemon_config *cfg, char *err, s
 	char sockdir[PATH_MAX];
 	struct runner_config rc;
 	struct http_server_config hc = {
-		.socket_path = cfg->socket_path, .socket_mode = 0600, .routes = api_routes,
+		.socket_path = cfg->socket_path, .routes = api_routes,
+		.socket_mode = cfg->socket_mode ? cfg->socket_mode : DAEMON_SOCKET_MODE,
 		.nroutes = api_nroutes, .ctx = &d->ctx, .error_body = api__error_body,
 	};
 	int ret;
 
 	snprintf(sockdir, sizeof(sockdir), "%s", cfg->socket_path);
-	ret = make_dirs(cfg->state_dir, err, errlen) ?:
-	      make_dirs(dirname(sockdir), err, errlen) ?:
+	/* Other users reach the socket: access control, not the file mode, is the gate. */
+	ret = make_dirs(cfg->state_dir, 0700, err, errlen) ?:
+	      make_dirs(dirname(sockdir), 0755, err, errlen) ?:
 	      lock_state(cfg->state_dir, &d->lock_fd, err, errlen) ?:
 	      store__open(&d->st, cfg->state_dir, err, errlen);
 	if (ret)
@@ -145,8 +147,10 @@ static int start(struct daemon *d, const struct daemon_config *cfg, char *err, s
 	ret = runner__start(&d->runner, &rc, err, errlen);
 	if (ret)
 		return ret;
-	d->ctx = (struct api_ctx){ d->st, d->runner, cfg->kvm_path ? cfg->kvm_path : "/dev/kvm",
-				   "", cfg->state_dir };
+	d->ctx = (struct api_ctx){ .st = d->st, .runner = d->runner,
+				   .kvm_path = cfg->kvm_path ? cfg->kvm_path : "/dev/kvm",
+				   .host_root = "", .state_dir = cfg->state_dir,
+				   .daemon_uid = geteuid() };
 	return http_server__init(&d->http, &hc, err, errlen);
 }
 

@@ -11,7 +11,11 @@ struct daemon_config {
 	const char *catalog_dir;	/* where built images are looked for; NULL: the binary's */
 	int op_delay_ms;		/* hold each operation (crash tests); 0 normally */
 	int stop_timeout_ms;		/* a stop's wait after the power button; 0: the default */
+	unsigned socket_mode;		/* the API socket's mode; 0: DAEMON_SOCKET_MODE */
 };
+
+/* Every uid may connect: each call is judged by the caller's roles (control/iam.h). */
+#define DAEMON_SOCKET_MODE 0666
 
 #define DAEMON_STOP_TIMEOUT_MS 30000
 

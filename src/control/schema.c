@@ -81,6 +81,26 @@ static const char *const migrations[] = {
 	"CREATE INDEX instances_status ON instances(status);"
 	"CREATE INDEX operations_unfinished ON operations(status) WHERE status != 2;"
 	"CREATE INDEX operations_target ON operations(target_kind, target_id);",
+
+	/*
+	 * 3: access control: a member (a uid) holds a role (1 viewer, 2 editor, 3 admin) on
+	 * exactly one organization, folder or project; bindings go with their resource.
+	 */
+	"CREATE TABLE iam_bindings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  org_id INTEGER REFERENCES organizations(id) ON DELETE CASCADE,"
+	"  folder_id INTEGER REFERENCES folders(id) ON DELETE CASCADE,"
+	"  project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE,"
+	"  member_uid INTEGER NOT NULL CHECK (member_uid BETWEEN 0 AND 4294967294),"
+	"  role INTEGER NOT NULL CHECK (role BETWEEN 1 AND 3),"
+	"  created INTEGER NOT NULL,"
+	"  CHECK ((org_id IS NOT NULL) + (folder_id IS NOT NULL) + (project_id IS NOT NULL) = 1));"
+	"CREATE UNIQUE INDEX iam_org ON iam_bindings(org_id, member_uid, role)"
+	"  WHERE org_id IS NOT NULL;"
+	"CREATE UNIQUE INDEX iam_folder ON iam_bindings(folder_id, member_uid, role)"
+	"  WHERE folder_id IS NOT NULL;"
+	"CREATE UNIQUE INDEX iam_project ON iam_bindings(project_id, member_uid, role)"
+	"  WHERE project_id IS NOT NULL;",
 };
 
 int schema__count(void)

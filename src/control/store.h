@@ -1,7 +1,8 @@
 /*
- * The control plane's state: organizations, folders, projects, policies, images, instances
- * and operations in one SQLite database (WAL) under the state directory. Every mutation is
- * a transaction; the calls nest (savepoints), so a caller can group several into one.
+ * The control plane's state: organizations, folders, projects, policies, access-control
+ * bindings, images, instances and operations in one SQLite database (WAL) under the state
+ * directory. Every mutation is a transaction; the calls nest (savepoints), so a caller can
+ * group several into one.
  */
 #ifndef NV_CONTROL_STORE_H
 #define NV_CONTROL_STORE_H
@@ -47,6 +48,18 @@ struct store_project {
 };
 
 enum policy_setting { POLICY_INHERIT = -1, POLICY_FALSE = 0, POLICY_TRUE = 1 };
+
+/* Access-control roles, each granting what the one below grants and more (iam.h). */
+enum iam_role { IAM_NONE = 0, IAM_VIEWER = 1, IAM_EDITOR = 2, IAM_ADMIN = 3 };
+
+/* A role held by a member (a uid on the daemon's socket) on one resource. */
+struct store_binding {
+	enum resource_kind kind;
+	s64 resource_id;
+	u32 uid;
+	enum iam_role role;
+	s64 created;
+};
 
 struct store_image {
 	s64 id;
@@ -130,6 +143,7 @@ typedef int (*store_project_fn)(const struct store_project *p, void *arg);
 typedef int (*store_image_fn)(const struct store_image *img, void *arg);
 typedef int (*store_instance_fn)(const struct store_instance *inst, void *arg);
 typedef int (*store_op_fn)(const struct store_op *op, void *arg);
+typedef int (*store_binding_fn)(const struct store_binding *b, void *arg);
 
 /* Opens (creating if needed) DIR/nestvisor.db and applies pending migrations. */
 int store__open(struct store **out, const char *dir, char *err, size_t errlen) __must_check;
@@ -180,6 +194,20 @@ int store__policy_get(struct store *st, enum resource_kind kind, s64 id, const c
 		      enum policy_setting *out, char *err, size_t errlen);
 int store__policy_set(struct store *st, enum resource_kind kind, s64 id, const char *constraint,
 		      enum policy_setting setting, char *err, size_t errlen) __must_check;
+
+/*
+ * Access-control bindings. Adding one that exists is not an error (*added false); removing
+ * one that does not exist is -ENOENT. store__iam_role: the highest role bound to uid on
+ * exactly this resource (IAM_NONE when none; inheritance is iam.c's business).
+ */
+int store__iam_add(struct store *st, enum resource_kind kind, s64 id, u32 uid,
+		   enum iam_role role, bool *added, char *err, size_t errlen) __must_check;
+int store__iam_remove(struct store *st, enum resource_kind kind, s64 id, u32 uid,
+		      enum iam_role role, char *err, size_t errlen) __must_check;
+int store__iam_list(struct store *st, enum resource_kind kind, s64 id, store_binding_fn fn,
+		    void *arg, char *err, size_t errlen);
+int store__iam_role(struct store *st, enum resource_kind kind, s64 id, u32 uid,
+		    enum iam_role *out, char *err, size_t errlen);
 
 /* Fills img->id and img->created. */
 int store__image_insert(struct store *st, struct store_image *img, char *err, size_t errlen)

@@ -86,17 +86,95 @@ static void test_old_schema_upgraded(void)
 
 	CHECK(store__org_insert(st, "o1", &(struct store_org){ 0 }, err, sizeof(err)) == 0);
 	store__close(st);
-	/* Pretend the file was written at version 1: undo migration 2 and its record. */
+	/* Pretend the file was written at version 1: undo migrations 2 and 3 and their records. */
 	snprintf(path, sizeof(path), "%s/nestvisor.db", dir);
 	CHECK_EQ(sqlite3_open(path, &db), SQLITE_OK);
 	CHECK_EQ(sqlite3_exec(db, "DROP INDEX instances_status; DROP INDEX operations_unfinished;"
-			      "DROP INDEX operations_target; DELETE FROM schema_version "
-			      "WHERE version = 2", NULL, NULL, NULL), SQLITE_OK);
+			      "DROP INDEX operations_target; DROP TABLE iam_bindings; DELETE FROM "
+			      "schema_version WHERE version >= 2", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	st = NULL;
 	CHECK_EQ(store__open(&st, dir, err, sizeof(err)), 0);
 	CHECK_EQ(store__schema_version(st), store__latest_schema_version());
 	CHECK_EQ(store__org_get(st, "o1", &(struct store_org){ 0 }, err, sizeof(err)), 0);
+	store__close(st);
+}
+
+/* A state directory of the release before access control (schema 2) gains its table. */
+static void test_schema2_gains_iam(void)
+{
+	struct store *st = fresh();
+	struct store_org o;
+	enum iam_role r = IAM_NONE;
+	bool added = false;
+	char path[128];
+	sqlite3 *db;
+
+	CHECK_EQ(store__org_insert(st, "o1", &o, err, sizeof(err)), 0);
+	store__close(st);
+	snprintf(path, sizeof(path), "%s/nestvisor.db", dir);
+	CHECK_EQ(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_EQ(sqlite3_exec(db, "DROP TABLE iam_bindings; DELETE FROM schema_version "
+			      "WHERE version = 3", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = NULL;
+	CHECK_EQ(store__open(&st, dir, err, sizeof(err)), 0);
+	if (!st)
+		return;
+	CHECK_EQ(store__schema_version(st), 3);
+	CHECK_EQ(store__org_get(st, "o1", &o, err, sizeof(err)), 0);
+	CHECK_EQ(store__iam_add(st, RES_ORGANIZATION, o.id, 1000, IAM_EDITOR, &added, err,
+				sizeof(err)), 0);
+	CHECK(added);
+	CHECK_EQ(store__iam_role(st, RES_ORGANIZATION, o.id, 1000, &r, err, sizeof(err)), 0);
+	CHECK_EQ(r, IAM_EDITOR);
+	store__close(st);
+}
+
+static int count_binding(const struct store_binding *b, void *arg)
+{
+	(*(int *)arg)++;
+	return b->role >= IAM_VIEWER && b->role <= IAM_ADMIN ? 0 : -EINVAL;
+}
+
+static void test_iam_rows(void)
+{
+	struct store *st = fresh();
+	struct store_org o;
+	struct store_project p;
+	enum iam_role r;
+	bool added = true;
+	int n = 0;
+
+	CHECK_EQ(store__org_insert(st, "o1", &o, err, sizeof(err)), 0);
+	CHECK_EQ(store__project_insert(st, "p1", o.id, 0, &p, err, sizeof(err)), 0);
+	CHECK_EQ(store__iam_add(st, RES_PROJECT, p.id, 7, IAM_VIEWER, &added, err, sizeof(err)), 0);
+	CHECK(added);
+	/* Adding it again is not an error, and does not duplicate it. */
+	CHECK_EQ(store__iam_add(st, RES_PROJECT, p.id, 7, IAM_VIEWER, &added, err, sizeof(err)), 0);
+	CHECK(!added);
+	CHECK_EQ(store__iam_add(st, RES_PROJECT, p.id, 7, IAM_ADMIN, &added, err, sizeof(err)), 0);
+	CHECK_EQ(store__iam_add(st, RES_PROJECT, p.id, 8, (enum iam_role)9, &added, err,
+				sizeof(err)), -EINVAL);
+	CHECK_EQ(store__iam_role(st, RES_PROJECT, p.id, 7, &r, err, sizeof(err)), 0);
+	CHECK_EQ(r, IAM_ADMIN);
+	CHECK_EQ(store__iam_role(st, RES_PROJECT, p.id, 8, &r, err, sizeof(err)), 0);
+	CHECK_EQ(r, IAM_NONE);
+	/* A binding is on exactly its resource: the organization holds none. */
+	CHECK_EQ(store__iam_role(st, RES_ORGANIZATION, o.id, 7, &r, err, sizeof(err)), 0);
+	CHECK_EQ(r, IAM_NONE);
+	CHECK_EQ(store__iam_list(st, RES_PROJECT, p.id, count_binding, &n, err, sizeof(err)), 0);
+	CHECK_EQ(n, 2);
+	CHECK_EQ(store__iam_remove(st, RES_PROJECT, p.id, 7, IAM_ADMIN, err, sizeof(err)), 0);
+	CHECK_EQ(store__iam_remove(st, RES_PROJECT, p.id, 7, IAM_ADMIN, err, sizeof(err)), -ENOENT);
+	CHECK_EQ(store__iam_role(st, RES_PROJECT, p.id, 7, &r, err, sizeof(err)), 0);
+	CHECK_EQ(r, IAM_VIEWER);
+	/* The bindings go with their project. */
+	CHECK_EQ(store__project_delete(st, "p1", err, sizeof(err)), 0);
+	CHECK_EQ(store__project_insert(st, "p1", o.id, 0, &p, err, sizeof(err)), 0);
+	n = 0;
+	CHECK_EQ(store__iam_list(st, RES_PROJECT, p.id, count_binding, &n, err, sizeof(err)), 0);
+	CHECK_EQ(n, 0);
 	store__close(st);
 }
 
@@ -276,6 +354,8 @@ int main(void)
 	RUN(test_open_migrates);
 	RUN(test_newer_schema_refused);
 	RUN(test_old_schema_upgraded);
+	RUN(test_schema2_gains_iam);
+	RUN(test_iam_rows);
 	RUN(test_hierarchy);
 	RUN(test_policy_rows);
 	RUN(test_instance_roundtrip);
