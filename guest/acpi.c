@@ -282,3 +282,28 @@ int acpi__reset(u64 rsdp, char *why, size_t whylen)
 		 (unsigned long long)reg->address, reg->space, fadt[128]);
 	return -1;
 }
+
+/* The fixed power registers (I/O ports, 0 when absent) and \_S5_, for hostile=acpi. */
+int acpi__power_regs(u64 rsdp, struct acpi_power_regs *r)
+{
+	const u8 *fadt = rsdp ? acpi__find_table(rsdp, "FACP") : NULL;
+	const struct gas *reset;
+	const u8 *dsdt;
+	u32 len, typb;
+
+	*r = (struct acpi_power_regs){ 0 };
+	if (!fadt)
+		return -1;
+	len = *(const u32 *)(fadt + 4);
+	r->pm1a_evt = (u16)*(const u32 *)(fadt + 56);
+	r->pm1a_cnt = (u16)*(const u32 *)(fadt + 64);
+	r->pm1b_cnt = (u16)*(const u32 *)(fadt + 68);
+	reset = (const struct gas *)(fadt + 116);
+	if (len >= 129 && reset->space == 1 && reset->address <= 0xffff) {
+		r->reset_port = (u16)reset->address;
+		r->reset_value = fadt[128];
+	}
+	dsdt = table_at(*(const u32 *)(fadt + 40));
+	r->have_s5 = dsdt && !find_s5(dsdt, &r->s5_typ, &typb);
+	return 0;
+}

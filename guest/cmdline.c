@@ -117,6 +117,7 @@ static const struct word words[] = {
 	{ "netrecv", NUMBER, WORKLOAD, run_netrecv, NULL },
 	{ "netbench", STRING, WORKLOAD, NULL, vnet__bench },
 	{ "virtio-evil", STRING, WORKLOAD, NULL, vevil__run },
+	{ "hostile", STRING, WORKLOAD, NULL, hostile__run },
 	{ "quiet", NONE, SETTING, set_quiet, NULL },
 	{ "nosmp", NONE, SETTING, set_nosmp, NULL },
 	{ "exit", NUMBER, SETTING, set_exit, NULL },

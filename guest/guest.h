@@ -149,6 +149,13 @@ int acpi__count_cpus(u64 rsdp, struct cpu_count *cc);
 int mptable__count_cpus(struct cpu_count *cc);
 int acpi__poweroff(u64 rsdp, char *why, size_t whylen);
 int acpi__reset(u64 rsdp, char *why, size_t whylen);
+struct acpi_power_regs {
+	u16 pm1a_evt, pm1a_cnt, pm1b_cnt, reset_port;	/* I/O ports; 0: none */
+	u8 reset_value;
+	int have_s5;
+	u32 s5_typ;
+};
+int acpi__power_regs(u64 rsdp, struct acpi_power_regs *r);
 
 /* smp.c */
 int smp__start_aps(const struct boot_info *bi, u64 lapic_addr, unsigned expected);
@@ -182,6 +189,8 @@ int workload__pingpong(u64 exits);
 int workload__mem(u64 mib);
 int workload__echo(void);
 int cmdline__parse(const char *cmdline, int skip_first);
+/* hostile.c: hostile=KIND,... modes that attack the VMM (docs/testguest.md) */
+int hostile__run(const char *arg, int run);
 int cmdline__run_workloads(void);
 
 #endif
