@@ -1,6 +1,6 @@
 /*
- * `nestvisor instances create|list|describe|delete|start|stop|reset|get-serial-port-output`,
- * in the cloud CLI's style.
+ * `nestvisor instances create|list|describe|delete|start|stop|reset|update|
+ * get-serial-port-output`, in the cloud CLI's style.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,9 @@ static void usage(void)
 	       "       nestvisor instances describe NAME --project P\n"
 	       "       nestvisor instances delete NAME --project P [--async]\n"
 	       "       nestvisor instances start|stop|reset NAME --project P [--async]\n"
+	       "       nestvisor instances update NAME --project P [--machine-type TYPE]\n"
+	       "           [--enable-nested-virtualization | --no-enable-nested-virtualization]\n"
+	       "           [--min-cpu-platform PLATFORM]   (a TERMINATED instance only)\n"
 	       "       nestvisor instances get-serial-port-output NAME --project P [--start BYTE]\n"
 	       "options: --format json|table, --timeout SECONDS (waiting), --help\n"
 	       "Machine types: 'nestvisor machine-types list'; custom-CPUS-MEMORYMB too.\n");
@@ -26,7 +29,7 @@ static void usage(void)
 
 struct args {
 	const char *verb, *name, *project, *mt, *image, *platform, *start;
-	bool nested;
+	bool nested, nested_given;	/* --[no-]enable-nested-virtualization */
 	json_t *disks, *nics, *meta;
 	struct cli_opts o;
 };
@@ -134,9 +137,11 @@ static int parse(int argc, char **argv, struct args *a)
 			return EXIT_USAGE;
 		if (c)
 			continue;
-		if (!strcmp(argv[i], "--enable-nested-virtualization"))
-			a->nested = true;
-		else if (!strncmp(argv[i], "--", 2))
+		if (!strcmp(argv[i], "--enable-nested-virtualization") ||
+		    !strcmp(argv[i], "--no-enable-nested-virtualization")) {
+			a->nested = argv[i][2] == 'e';
+			a->nested_given = true;
+		} else if (!strncmp(argv[i], "--", 2))
 			return cli__usage_error("instances", "unknown option '%s'", argv[i]);
 		else if (!a->verb)
 			a->verb = argv[i];
@@ -147,7 +152,7 @@ static int parse(int argc, char **argv, struct args *a)
 	}
 	if (!a->verb)
 		return cli__usage_error("instances", "say what to do: create, list, describe, delete, "
-					"start, stop, reset, get-serial-port-output");
+					"start, stop, reset, update, get-serial-port-output");
 	if (!a->project || !cli__path_safe(a->project))
 		return cli__usage_error("instances", "--project PROJECT is required");
 	return 0;
@@ -171,6 +176,30 @@ static int create(struct args *a, const char *path)
 		 "describe %s --project %s' for its status).", a->name, a->project, a->name,
 		 a->project);
 	ret = cli__mutate("POST", path, body, &a->o, msg);
+	json_decref(body);
+	return ret;
+}
+
+static int update(struct args *a, const char *path)
+{
+	char msg[200];
+	json_t *body = json_object();
+	int ret;
+
+	if (a->mt)
+		json_object_set_new(body, "machineType", json_string(a->mt));
+	if (a->platform)
+		json_object_set_new(body, "minCpuPlatform", json_string(a->platform));
+	if (a->nested_given)
+		json_object_set_new(body, "advancedMachineFeatures",
+				    json_pack("{s:b}", "enableNestedVirtualization", a->nested));
+	if (!json_object_size(body)) {
+		json_decref(body);
+		return cli__usage_error("instances", "update needs --machine-type, "
+					"--min-cpu-platform or --[no-]enable-nested-virtualization");
+	}
+	snprintf(msg, sizeof(msg), "Updated instance %s.", a->name);
+	ret = cli__mutate("PATCH", path, body, &a->o, msg);
 	json_decref(body);
 	return ret;
 }
@@ -257,6 +286,8 @@ static int run(struct args *a)
 		return lifecycle(a, path);
 	if (!strcmp(a->verb, "get-serial-port-output"))
 		return serial(a, path);
+	if (!strcmp(a->verb, "update"))
+		return update(a, path);
 	if (strcmp(a->verb, "describe"))
 		return cli__usage_error("instances", "unknown action '%s'", a->verb);
 	ret = cli__call("GET", path, NULL, &v);

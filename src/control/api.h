@@ -136,6 +136,7 @@ void api_image_delete(const struct http_request *req, struct http_response *resp
 void api_instance_create(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_instance_list(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_instance_get(const struct http_request *req, struct http_response *resp, void *ctx);
+void api_instance_update(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_instance_delete(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_instance_start(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_instance_stop(const struct http_request *req, struct http_response *resp, void *ctx);

@@ -45,6 +45,7 @@ const struct http_route api_routes[] = {
 	{ "POST", "/v1/projects/{}/instances", api_instance_create },
 	{ "GET", "/v1/projects/{}/instances", api_instance_list },
 	{ "GET", "/v1/projects/{}/instances/{}", api_instance_get },
+	{ "PATCH", "/v1/projects/{}/instances/{}", api_instance_update },
 	{ "DELETE", "/v1/projects/{}/instances/{}", api_instance_delete },
 	{ "POST", "/v1/projects/{}/instances/{}/start", api_instance_start },
 	{ "POST", "/v1/projects/{}/instances/{}/stop", api_instance_stop },

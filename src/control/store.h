@@ -230,6 +230,9 @@ int store__instance_list(struct store *st, s64 project_id, store_instance_fn fn,
 			 char *err, size_t errlen);
 int store__instance_set_status(struct store *st, s64 id, enum instance_status status,
 			       const char *message, char *err, size_t errlen) __must_check;
+/* Stores in's machine type, minimum CPU platform and nested switch (an update). */
+int store__instance_update(struct store *st, const struct store_instance *in, char *err,
+			   size_t errlen) __must_check;
 int store__instance_delete(struct store *st, s64 id, char *err, size_t errlen) __must_check;
 int store__instance_count(struct store *st, s64 project_id, char *err, size_t errlen);
 

@@ -222,6 +222,21 @@ int store__instance_set_status(struct store *st, s64 id, enum instance_status st
 	return sql_tx_end(st, ret, err, errlen);
 }
 
+int store__instance_update(struct store *st, const struct store_instance *in, char *err,
+			   size_t errlen)
+{
+	int ret = store__begin(st, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = sql_exec(st, err, errlen, "UPDATE instances SET machine_type = ?, "
+		       "min_cpu_platform = ?, nested = ? WHERE id = ?", "ssdi", in->machine_type,
+		       in->min_cpu_platform, (int)in->nested, in->id);
+	if (!ret && !sqlite3_changes(st->db))
+		ret = set_err(err, errlen, ENOENT, "instance '%s' was not found", in->name);
+	return sql_tx_end(st, ret, err, errlen);
+}
+
 int store__instance_delete(struct store *st, s64 id, char *err, size_t errlen)
 {
 	int ret = store__begin(st, err, errlen);
