@@ -292,6 +292,19 @@ static void test_instance_roundtrip(void)
 	CHECK_EQ(store__instance_get_id(st, got->id, got, err, sizeof(err)), 0);
 	CHECK(got->last_start > 0);
 	CHECK_STR(got->status_message, "ok");
+	/* An update changes the machine type, platform and nested switch, and nothing else. */
+	got->nested = false;
+	snprintf(got->machine_type, sizeof(got->machine_type), "standard-4");
+	snprintf(got->min_cpu_platform, sizeof(got->min_cpu_platform), "AMD Milan");
+	CHECK_EQ(store__instance_update(st, got, err, sizeof(err)), 0);
+	memset(in, 0, sizeof(*in));
+	CHECK_EQ(store__instance_get_id(st, got->id, in, err, sizeof(err)), 0);
+	CHECK(!in->nested);
+	CHECK_STR(in->machine_type, "standard-4");
+	CHECK_STR(in->min_cpu_platform, "AMD Milan");
+	CHECK_EQ(in->ndisks, 1);
+	CHECK_EQ(in->nmeta, 2);
+	CHECK_EQ(in->status, INSTANCE_RUNNING);
 	CHECK_EQ(store__image_delete(st, img.id, err, sizeof(err)), -ENOTEMPTY);
 	CHECK_EQ(store__instance_delete(st, got->id, err, sizeof(err)), 0);
 	CHECK_EQ(store__instance_count(st, p.id, err, sizeof(err)), 0);
