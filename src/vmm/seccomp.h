@@ -31,8 +31,9 @@ bool seccomp__prepared(void);
  * Drops the calling thread's privileges when jailed (jail__thread_enter), then installs its
  * filter. On failure the process exits with a message, since a
  * thread left unsandboxed while its siblings are is worse than no VM.
- * NESTVISOR_SECCOMP_SELFTEST=KIND (read at prepare) makes that kind's thread then call a
- * forbidden syscall, to prove the filter and its message.
+ * NESTVISOR_SECCOMP_SELFTEST=KIND (read at prepare) makes the first thread of that kind then
+ * call a forbidden syscall, to prove the filter and its message; KIND:all makes every thread
+ * of the kind call it. However many threads trap, one line is written (the first's).
  */
 void seccomp__enter(enum seccomp_kind kind);
 const char *seccomp__kind_name(enum seccomp_kind kind);
