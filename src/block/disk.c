@@ -103,7 +103,8 @@ static int lock_image(struct disk *d, char *err, size_t errlen)
 /*
  * A file on tmpfs or ramfs is memory: io_uring cannot read it without blocking (as it sees
  * it) and hands every request to a kernel worker, a thread hop that costs more than the
- * copy. Served inline on the device's I/O thread it never waits on a device either.
+ * copy of a small request. Small requests are served inline on the device's I/O thread (they
+ * never wait on a device either), large ones by worker threads (DISK_INLINE_MAX).
  */
 static bool in_memory_file(int fd)
 {
@@ -117,8 +118,10 @@ static void start_backend(struct disk *d)
 	char why[128];
 
 	if (!(d->flags & DISK_DIRECT) && in_memory_file(d->fd)) {
-		pr_debug("disk %s: in memory (tmpfs/ramfs); served inline on the I/O thread", d->path);
-		d->backend = DISK_BACKEND_INLINE;
+		pr_debug("disk %s: in memory (tmpfs/ramfs); small requests served inline", d->path);
+		if (!(d->flags & DISK_NO_THREADS))
+			disk_threads__init(d);
+		d->backend = DISK_BACKEND_MEMORY;
 		return;
 	}
 	if (!(d->flags & DISK_NO_URING)) {
@@ -238,7 +241,12 @@ bool disk__readonly(const struct disk *d)
 
 const char *disk__backend(const struct disk *d)
 {
-	static const char *const names[] = {"io_uring", "threads", "inline"};
+	static const char *const names[] = {
+	    [DISK_BACKEND_URING] = "io_uring",
+	    [DISK_BACKEND_THREADS] = "threads",
+	    [DISK_BACKEND_INLINE] = "inline",
+	    [DISK_BACKEND_MEMORY] = "memory",
+	};
 
 	return names[d->backend];
 }

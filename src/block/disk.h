@@ -16,7 +16,7 @@
 #define DISK_RDONLY (1u << 0)	  /* O_RDONLY and a shared lock; writes fail with -EROFS */
 #define DISK_DIRECT (1u << 1)	  /* O_DIRECT: bypass the host page cache */
 #define DISK_NO_URING (1u << 2)	  /* use the worker threads even if io_uring works (tests) */
-#define DISK_NO_THREADS (1u << 3) /* with DISK_NO_URING: serve requests inline (tests) */
+#define DISK_NO_THREADS (1u << 3) /* no worker threads: serve requests inline (tests, checks) */
 
 enum disk_op {
 	DISK_OP_READ,
@@ -68,9 +68,13 @@ void disk__close(struct disk *d);
 
 u64 disk__size(const struct disk *d);
 bool disk__readonly(const struct disk *d);
-/* "io_uring", "threads" or "inline": how requests are served. */
+/* "io_uring", "threads", "inline" or "memory" (tmpfs: inline and threads): how requests are served. */
 const char *disk__backend(const struct disk *d);
-/* Readable when completions are waiting: watch it and call disk__complete. */
+/*
+ * Readable when completions are waiting: watch it and call disk__complete. Requests served
+ * inline (during disk__queue or a callback) do not signal it: call disk__complete after
+ * disk__submit too.
+ */
 int disk__event_fd(const struct disk *d);
 /* Requests queued and not yet completed (callback not yet run). */
 unsigned disk__inflight(const struct disk *d);
@@ -86,7 +90,10 @@ unsigned disk__inflight(const struct disk *d);
 void disk__queue(struct disk *d, struct disk_request *req);
 /* Starts everything queued since the last call (one system call for a batch). */
 void disk__submit(struct disk *d);
-/* Runs the callbacks of finished requests; returns how many finished. Never blocks. */
+/*
+ * Runs the callbacks of finished requests, including those that finish inline while it runs;
+ * returns how many finished. Never blocks.
+ */
 unsigned disk__complete(struct disk *d);
 /* Waits until no request is in flight, running callbacks as they finish. */
 void disk__drain(struct disk *d);

@@ -15,8 +15,20 @@
 #define DISK_MAX_BOUNCE (4 * 1024 * 1024)
 #define DISK_MAX_RETRIES 1000 /* -EAGAIN/-EINTR in a row before giving up */
 #define DISK_URING_ENTRIES 256
+/*
+ * An image in memory (tmpfs) serves smaller requests inline on the owner's thread: their copy
+ * costs less than handing them to a worker. Larger ones (a 1 MiB copy takes ~150 us) go to the
+ * workers, which run them in parallel and spread the copying over threads the scheduler
+ * weighs separately (docs/benchmarks-io.md).
+ */
+#define DISK_INLINE_MAX (64 * 1024)
 
-enum disk_backend { DISK_BACKEND_URING, DISK_BACKEND_THREADS, DISK_BACKEND_INLINE };
+enum disk_backend {
+	DISK_BACKEND_URING,
+	DISK_BACKEND_THREADS,
+	DISK_BACKEND_INLINE,
+	DISK_BACKEND_MEMORY, /* inline below DISK_INLINE_MAX, worker threads above */
+};
 
 /* How a write-zeroes request is being served; a file system that refuses one moves on. */
 enum { ZERO_STAGE_RANGE, ZERO_STAGE_PUNCH, ZERO_STAGE_WRITE };
@@ -68,6 +80,8 @@ bool disk_advance(struct disk *d, struct disk_request *r, int res);
 void disk_run_sync(struct disk *d, struct disk_request *r);
 /* Puts r on the done list and wakes the owner; safe from any thread. */
 void disk_finish_later(struct disk *d, struct disk_request *r, int result);
+/* The same on the owner's thread, without the wake-up: the owner's next disk__complete sees it. */
+void disk_finish_here(struct disk *d, struct disk_request *r, int result);
 /* Runs r's callback (owner's thread). */
 void disk_finish(struct disk *d, struct disk_request *r);
 

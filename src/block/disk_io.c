@@ -142,14 +142,12 @@ static struct disk_request *take_done(struct disk *d)
 	return list;
 }
 
-unsigned disk__complete(struct disk *d)
+/* One pass over what finished; callbacks may queue requests that finish inline at once. */
+static unsigned complete_pass(struct disk *d)
 {
 	struct disk_request *r, *next;
 	unsigned n = 0;
-	eventfd_t v;
 
-	/* Read first: anything finishing after this point signals again. */
-	(void)eventfd_read(d->efd, &v);
 	if (d->backend == DISK_BACKEND_URING)
 		n += disk_uring__reap(d);
 	for (r = take_done(d); r; r = next) {
@@ -161,20 +159,42 @@ unsigned disk__complete(struct disk *d)
 	return n;
 }
 
+unsigned disk__complete(struct disk *d)
+{
+	unsigned n = 0, pass;
+	eventfd_t v;
+
+	/* Read first: anything finishing after this point signals again. */
+	(void)eventfd_read(d->efd, &v);
+	do {
+		pass = complete_pass(d);
+		n += pass;
+	} while (pass);
+	return n;
+}
+
 void disk__drain(struct disk *d)
 {
 	struct pollfd p = {.fd = d->efd, .events = POLLIN};
 
 	disk__submit(d);
-	while (d->inflight) {
+	for (;;) {
+		disk__complete(d); /* first: requests served inline signal nothing */
+		if (!d->inflight)
+			break;
 		/* The timeout only guards against a lost wake-up; completions normally end the
 		 * wait. */
 		(void)poll(&p, 1, 100);
-		disk__complete(d);
 	}
 }
 
 void disk_finish_later(struct disk *d, struct disk_request *r, int result)
+{
+	disk_finish_here(d, r, result);
+	(void)eventfd_write(d->efd, 1);
+}
+
+void disk_finish_here(struct disk *d, struct disk_request *r, int result)
 {
 	r->result = result;
 	r->next = NULL;
@@ -185,7 +205,6 @@ void disk_finish_later(struct disk *d, struct disk_request *r, int result)
 		d->done.head = r;
 	d->done.tail = r;
 	pthread_mutex_unlock(&d->lock);
-	(void)eventfd_write(d->efd, 1);
 }
 
 void disk_finish(struct disk *d, struct disk_request *r)

@@ -1,6 +1,7 @@
 /*
- * The fallback back-end of a disk where io_uring is unavailable (old kernel, seccomp): a few
- * worker threads doing blocking preadv/pwritev, or, if no thread starts, the caller itself.
+ * The fallback back-end of a disk where io_uring is unavailable (old kernel, seccomp), and the
+ * large requests of an image in memory: a few worker threads doing blocking preadv/pwritev, or,
+ * if no thread starts (or the request is small and the image in memory), the caller itself.
  */
 #include <errno.h>
 #include <string.h>
@@ -67,11 +68,16 @@ void disk_threads__exit(struct disk *d)
 	d->nworkers = 0;
 }
 
+static bool serve_inline(const struct disk *d, const struct disk_request *r)
+{
+	return !d->nworkers || (d->backend == DISK_BACKEND_MEMORY && r->len < DISK_INLINE_MAX);
+}
+
 void disk_threads__queue(struct disk *d, struct disk_request *r)
 {
-	if (!d->nworkers) {
+	if (serve_inline(d, r)) {
 		disk_run_sync(d, r);
-		disk_finish_later(d, r, r->result);
+		disk_finish_here(d, r, r->result);
 		return;
 	}
 	pthread_mutex_lock(&d->lock);

@@ -13,6 +13,7 @@
 #define IMG_SIZE (1024 * 1024)
 
 static char img[64];
+static const char *img_dir = "/tmp"; /* /dev/shm for the in-memory back-end */
 static unsigned backend_flags; /* 0, DISK_NO_URING, or DISK_NO_URING | DISK_NO_THREADS */
 
 struct result {
@@ -33,7 +34,7 @@ static void make_image(u64 size)
 {
 	int fd;
 
-	strcpy(img, "/tmp/nv-disk-XXXXXX");
+	snprintf(img, sizeof(img), "%s/nv-disk-XXXXXX", img_dir);
 	fd = mkstemp(img);
 	if (fd < 0 || ftruncate(fd, size) < 0)
 		abort();
@@ -353,7 +354,7 @@ static void test_direct(void)
 	make_image(IMG_SIZE);
 	if (disk__open(&d, img, DISK_DIRECT | backend_flags, err, sizeof(err))) {
 		unlink(img);
-		SKIP("no O_DIRECT on /tmp");
+		SKIP("no O_DIRECT here");
 		return;
 	}
 	memset(raw, 0x42, sizeof(raw));
@@ -461,6 +462,58 @@ static void test_backend_uring(void)
 	unlink(img);
 }
 
+/* On tmpfs: small requests inline, large ones (a worker's) in flight together with them. */
+static void test_memory_split(void)
+{
+	static u8 big[2 * DISK_INLINE_MAX], small[4096], back[sizeof(big)];
+	struct iovec biov = {big, sizeof(big)}, siov = {small, sizeof(small)};
+	struct result rb = {.req = {.op = DISK_OP_WRITE, .offset = 0, .iov = &biov, .iovcnt = 1,
+				    .done = done}, .res = -999};
+	struct result rs = {.req = {.op = DISK_OP_WRITE, .offset = sizeof(big), .iov = &siov,
+				    .iovcnt = 1, .done = done}, .res = -999};
+	struct disk *d;
+
+	make_image(IMG_SIZE);
+	d = open_image(0);
+	CHECK(d);
+	if (!d)
+		return;
+	CHECK_STR(disk__backend(d), "memory");
+	memset(big, 0x11, sizeof(big));
+	memset(small, 0x22, sizeof(small));
+	disk__queue(d, &rb.req);
+	disk__queue(d, &rs.req);
+	disk__submit(d);
+	disk__drain(d);
+	CHECK(rb.calls == 1 && rb.res == 0 && rs.calls == 1 && rs.res == 0);
+	file_read(0, back, sizeof(back));
+	CHECK(all_bytes(back, sizeof(back), 0x11));
+	file_read(sizeof(big), back, sizeof(small));
+	CHECK(all_bytes(back, sizeof(small), 0x22));
+	memset(big, 0, sizeof(big));
+	CHECK_EQ(rw(d, DISK_OP_READ, 0, big, sizeof(big)), 0);
+	CHECK(all_bytes(big, sizeof(big), 0x11));
+	disk__close(d);
+	unlink(img);
+}
+
+static void run_memory(void)
+{
+	if (access("/dev/shm", W_OK)) {
+		SKIP("no writable /dev/shm (tmpfs) here");
+		return;
+	}
+	printf("# back-end: in memory (tmpfs)\n");
+	img_dir = "/dev/shm";
+	backend_flags = 0;
+	RUN(test_memory_split);
+	run_all();
+	printf("# back-end: in memory, no worker threads\n");
+	backend_flags = DISK_NO_THREADS;
+	run_all();
+	img_dir = "/tmp";
+}
+
 int main(void)
 {
 	RUN(test_backend_uring);
@@ -475,5 +528,6 @@ int main(void)
 	printf("# back-end: inline\n");
 	backend_flags = DISK_NO_URING | DISK_NO_THREADS;
 	run_all();
+	run_memory();
 	return tap_done();
 }

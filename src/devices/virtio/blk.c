@@ -437,6 +437,29 @@ static void process_queue(struct virtio_blk *blk, unsigned q)
 	disk__submit(blk->disk);
 }
 
+/*
+ * Completes what the disk finished (requests served inline finish at once, without an eventfd
+ * round trip) and resumes queues that stopped at queue-size requests in flight.
+ */
+static bool resume_throttled(struct virtio_blk *blk)
+{
+	bool any = false;
+
+	for (unsigned q = 0; q < blk->vdev.nqueues; q++) {
+		if (blk->throttled[q]) {
+			process_queue(blk, q);
+			any = true;
+		}
+	}
+	return any;
+}
+
+static void complete_all(struct virtio_blk *blk)
+{
+	while (disk__complete(blk->disk) && resume_throttled(blk))
+		;
+}
+
 static void queue_notify(struct virtio_device *vdev, unsigned q)
 {
 	struct virtio_blk *blk = to_blk(vdev);
@@ -445,6 +468,7 @@ static void queue_notify(struct virtio_device *vdev, unsigned q)
 		return;
 	pthread_mutex_lock(&blk->lock);
 	process_queue(blk, q);
+	complete_all(blk);
 	unlock_and_signal(blk);
 }
 
@@ -454,11 +478,7 @@ static void on_disk_event(void *opaque, u32 events)
 	struct virtio_blk *blk = opaque;
 
 	pthread_mutex_lock(&blk->lock);
-	disk__complete(blk->disk);
-	for (unsigned q = 0; q < blk->vdev.nqueues; q++) {
-		if (blk->throttled[q])
-			process_queue(blk, q);
-	}
+	complete_all(blk);
 	unlock_and_signal(blk);
 }
 
