@@ -110,7 +110,8 @@ static json_t *effective_json(struct api_ctx *c, enum resource_kind kind, s64 id
 	char src[STORE_NAME_LEN + 16], self[24];
 	struct flat f = { json_array(), src };
 
-	*ret = ch ? iam__chain(c->st, kind, id, ch, err, errlen) : -ENOMEM;
+	*ret = ch ? iam__chain(c->st, kind, id, ch, err, errlen) :
+	       set_err(err, errlen, ENOMEM, "out of memory");
 	for (int i = 0; !*ret && i < ch->n; i++) {
 		iam__path(ch->nodes[i].kind, ch->nodes[i].name, src, sizeof(src));
 		*ret = store__iam_list(c->st, ch->nodes[i].kind, ch->nodes[i].id, add_flat, &f, err,
