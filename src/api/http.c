@@ -27,7 +27,10 @@ struct http_server {
 	struct http_server_config cfg;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct http_conn **conns;
+	unsigned long *born;		/* the accept pass each connection came in */
+	unsigned long pass;
 	int nconns;
+	bool warned_full;
 };
 
 long long http_now_ms(void)
@@ -50,6 +53,14 @@ static void apply_defaults(struct http_limits *l)
 		l->idle_timeout_ms = HTTP_DEFAULT_IDLE_TIMEOUT_MS;
 	if (!l->max_connections)
 		l->max_connections = HTTP_DEFAULT_MAX_CONNECTIONS;
+	if (!l->busy_timeout_ms)
+		l->busy_timeout_ms = HTTP_DEFAULT_BUSY_TIMEOUT_MS;
+}
+
+/* From 3/4 of the table on, connections waiting on their peers get busy_timeout_ms. */
+static bool is_busy(const struct http_server *s)
+{
+	return s->nconns * 4 >= s->cfg.limits.max_connections * 3;
 }
 
 /* A socket file left by a dead server is replaced; a live server's is not. */
@@ -116,7 +127,8 @@ int http_server__init(struct http_server **out, const struct http_server_config 
 	apply_defaults(&s->cfg.limits);
 	s->listen_fd = s->stop_pipe[0] = s->stop_pipe[1] = -1;
 	s->conns = calloc((size_t)s->cfg.limits.max_connections, sizeof(*s->conns));
-	if (!s->conns || pipe2(s->stop_pipe, O_CLOEXEC | O_NONBLOCK)) {
+	s->born = calloc((size_t)s->cfg.limits.max_connections, sizeof(*s->born));
+	if (!s->conns || !s->born || pipe2(s->stop_pipe, O_CLOEXEC | O_NONBLOCK)) {
 		ret = set_err(err, errlen, errno ?: ENOMEM, "cannot set up the server: %s",
 			      strerror(errno ?: ENOMEM));
 		goto fail;
@@ -149,6 +161,7 @@ void http_server__destroy(struct http_server *s)
 	for (int i = 0; s->conns && i < s->nconns; i++)
 		http_conn__free(s->conns[i]);
 	free(s->conns);
+	free(s->born);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	if (s->path[0])
@@ -159,24 +172,80 @@ void http_server__destroy(struct http_server *s)
 	free(s);
 }
 
-/* Accepts what is pending; past the connection limit a peer gets a 503 and is closed. */
+static void remove_at(struct http_server *s, int i)
+{
+	http_conn__free(s->conns[i]);
+	s->nconns--;
+	s->conns[i] = s->conns[s->nconns];
+	s->born[i] = s->born[s->nconns];
+}
+
+/*
+ * The order in which connections give way: those heard from (an unfinished request, an idle
+ * keep-alive) before those not yet read, which may be a client whose whole request is on its
+ * way; in each group, the one waiting longest on its peer. 0: not to be evicted.
+ */
+static long long eviction_key(const struct http_server *s, int i)
+{
+	long long since = s->born[i] == s->pass ? 0 : http_conn__waiting_since(s->conns[i]);
+
+	if (!since || http_conn__heard(s->conns[i]))
+		return since;
+	return since + (1LL << 52);
+}
+
+/*
+ * At the limit: frees the slot of the first connection in eviction_key's order. One accepted
+ * in this pass is spared (it has not been read yet), as is one with a reply to write. False
+ * when there is none.
+ */
+static bool make_room(struct http_server *s)
+{
+	long long oldest = 0, key;
+	int victim = -1;
+
+	for (int i = 0; i < s->nconns; i++) {
+		key = eviction_key(s, i);
+		if (key && (victim < 0 || key < oldest)) {
+			victim = i;
+			oldest = key;
+		}
+	}
+	if (victim < 0)
+		return false;
+	if (!s->warned_full)
+		pr_warn("http: %s has %d connections: closing those that wait longest on their peers for new ones",
+			s->path, s->nconns);
+	s->warned_full = true;
+	http_conn__evict(s->conns[victim]);
+	remove_at(s, victim);
+	return true;
+}
+
+/*
+ * Accepts what is pending, at most a table's worth per pass (so the last pass's newcomers are
+ * read before they can be asked to give way); at the limit, see make_room; without room, 503.
+ */
 static void accept_all(struct http_server *s)
 {
-	for (;;) {
+	s->pass++;
+	for (int n = 0; n < s->cfg.limits.max_connections; n++) {
 		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct http_conn *c;
+		struct http_conn *c = NULL;
 
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				pr_warn("http: accept on %s: %s", s->path, strerror(errno));
 			return;
 		}
-		c = s->nconns < s->cfg.limits.max_connections ? http_conn__new(fd, &s->cfg) : NULL;
+		if (s->nconns < s->cfg.limits.max_connections || make_room(s))
+			c = http_conn__new(fd, &s->cfg);
 		if (!c) {
 			http_conn__refuse(fd, &s->cfg, 503, "too many connections");
 			close(fd);
 			continue;
 		}
+		s->born[s->nconns] = s->pass;
 		s->conns[s->nconns++] = c;
 	}
 }
@@ -186,12 +255,16 @@ static void drop_closed(struct http_server *s)
 	int j = 0;
 
 	for (int i = 0; i < s->nconns; i++) {
-		if (http_conn__closed(s->conns[i]))
+		if (http_conn__closed(s->conns[i])) {
 			http_conn__free(s->conns[i]);
-		else
-			s->conns[j++] = s->conns[i];
+			continue;
+		}
+		s->born[j] = s->born[i];
+		s->conns[j++] = s->conns[i];
 	}
 	s->nconns = j;
+	if (!is_busy(s))
+		s->warned_full = false;
 }
 
 static int poll_timeout(struct http_server *s, long long now)
@@ -215,9 +288,11 @@ static int serve_once(struct http_server *s, struct pollfd *pfd)
 
 	pfd[0] = (struct pollfd){ .fd = s->stop_pipe[0], .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
-	for (int i = 0; i < s->nconns; i++)
+	for (int i = 0; i < s->nconns; i++) {
+		http_conn__set_busy(s->conns[i], is_busy(s));
 		pfd[n++] = (struct pollfd){ .fd = http_conn__fd(s->conns[i]),
 					    .events = http_conn__events(s->conns[i]) };
+	}
 	ret = poll(pfd, (nfds_t)n, poll_timeout(s, http_now_ms()));
 	if (ret < 0)
 		return errno == EINTR ? 0 : -errno;
@@ -225,9 +300,9 @@ static int serve_once(struct http_server *s, struct pollfd *pfd)
 		return 0;
 	for (int i = 0; i < s->nconns; i++)
 		http_conn__handle(s->conns[i], pfd[i + 2].revents, http_now_ms());
+	drop_closed(s);	/* first: their slots are free for the newcomers */
 	if (pfd[1].revents & POLLIN)
 		accept_all(s);
-	drop_closed(s);
 	return 0;
 }
 

@@ -62,7 +62,8 @@ struct http_limits {
 	size_t max_body_bytes;		/* 413 past it */
 	int request_timeout_ms;		/* first byte to last of a request (and of its reply) */
 	int idle_timeout_ms;		/* a keep-alive connection with nothing to do */
-	int max_connections;		/* 503 past it */
+	int max_connections;		/* past it: eviction, then 503 (below) */
+	int busy_timeout_ms;		/* both timeouts' cap once 3/4 of the table is in use */
 };
 
 struct http_server_config {
@@ -80,6 +81,17 @@ struct http_server_config {
 #define HTTP_DEFAULT_REQUEST_TIMEOUT_MS 10000
 #define HTTP_DEFAULT_IDLE_TIMEOUT_MS 60000
 #define HTTP_DEFAULT_MAX_CONNECTIONS 64
+#define HTTP_DEFAULT_BUSY_TIMEOUT_MS 2000
+
+/*
+ * Fairness when the connection table fills: from 3/4 full on, a connection waiting on its
+ * peer (idle, or part of a request received) gets at most busy_timeout_ms instead of the idle
+ * and request timeouts. A new connection at the limit takes the slot of the connection that
+ * has waited on its peer the longest (a partial request is told 503 first; an idle one is just
+ * closed), never one accepted in the same pass or one whose reply is being written; only when
+ * there is no such connection is the newcomer refused with 503. A client that sends whole
+ * requests is thus always served, however many others hold connections open.
+ */
 
 struct http_server;
 

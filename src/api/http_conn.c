@@ -25,6 +25,8 @@ struct http_conn {
 	size_t out_len, out_off;
 	bool close_after, closed;
 	bool eof;		/* the peer will send nothing more */
+	bool heard;		/* a byte has been read from the peer */
+	bool busy;		/* the server is nearly full: shorter waits */
 	long long last_activity, req_start, out_since;
 	struct ucred cred;
 };
@@ -112,17 +114,48 @@ short http_conn__events(const struct http_conn *c)
 	return c->eof ? 0 : POLLIN;
 }
 
+static int capped(int ms, int cap, bool busy)
+{
+	return busy && cap < ms ? cap : ms;
+}
+
+void http_conn__set_busy(struct http_conn *c, bool busy)
+{
+	c->busy = busy;
+}
+
 long long http_conn__deadline(const struct http_conn *c)
 {
 	const struct http_limits *l = &c->cfg->limits;
+	bool busy = c->busy;
 
 	if (c->closed)
 		return 0;
 	if (c->out_off < c->out_len)
 		return c->out_since + l->request_timeout_ms;
 	if (c->req_start)
-		return c->req_start + l->request_timeout_ms;
-	return c->last_activity + l->idle_timeout_ms;
+		return c->req_start + capped(l->request_timeout_ms, l->busy_timeout_ms, busy);
+	return c->last_activity + capped(l->idle_timeout_ms, l->busy_timeout_ms, busy);
+}
+
+bool http_conn__heard(const struct http_conn *c)
+{
+	return c->heard;
+}
+
+long long http_conn__waiting_since(const struct http_conn *c)
+{
+	if (c->closed || c->close_after || c->out_off < c->out_len)
+		return 0;
+	return c->req_start ? c->req_start : c->last_activity;
+}
+
+void http_conn__evict(struct http_conn *c)
+{
+	if (c->req_start || c->in_len)
+		http_conn__refuse(c->fd, c->cfg, 503,
+				  "too many connections: this unfinished request gave way to a new client");
+	c->closed = true;
 }
 
 /* Formats a whole reply (status line, headers, body) into a malloc'd buffer. */
@@ -311,6 +344,7 @@ static void read_more(struct http_conn *c, long long now)
 	}
 	c->in_len += (size_t)n;
 	c->last_activity = now;
+	c->heard = true;
 }
 
 static void check_timeout(struct http_conn *c, long long now)

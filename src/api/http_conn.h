@@ -20,6 +20,14 @@ short http_conn__events(const struct http_conn *c);
 /* When the connection next needs attention without I/O (ms, CLOCK_MONOTONIC), 0 for never. */
 long long http_conn__deadline(const struct http_conn *c);
 void http_conn__handle(struct http_conn *c, short revents, long long now);
+/* The server's table is nearly full: waiting on the peer is cut to busy_timeout_ms. */
+void http_conn__set_busy(struct http_conn *c, bool busy);
+/* Since when it has waited on its peer (ms), or 0 when it has a reply to write or is closing. */
+long long http_conn__waiting_since(const struct http_conn *c);
+/* True once the peer has sent a byte: a connection not yet heard from may not have had its turn. */
+bool http_conn__heard(const struct http_conn *c);
+/* Closes it for a newcomer's sake; a peer with part of a request sent is told 503 first. */
+void http_conn__evict(struct http_conn *c);
 
 /* The default error body: {"error": {"code": N, "message": "..."}}. */
 char *http__default_error_body(int status, const char *message);

@@ -1,7 +1,8 @@
 /*
  * Unit tests for the HTTP server: the request parser fed hostile input (huge headers, bad
  * lengths, smuggling attempts, pipelining, byte-at-a-time), route matching, and a live server
- * on a unix socket (keep-alive, pipelining, slow and idle clients, limits, the client).
+ * on a unix socket (keep-alive, pipelining, slow and idle clients, limits, fairness when the
+ * connection table is full, the client).
  */
 #include <errno.h>
 #include <poll.h>
@@ -195,14 +196,19 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-static int start_server(void)
+static const struct http_limits quick = {
+	.max_header_bytes = 2048, .max_body_bytes = 256, .request_timeout_ms = 300,
+	.idle_timeout_ms = 600, .max_connections = 4,
+};
+/* Long timeouts, a short one once 3 of the 4 slots are used: for the fairness tests. */
+static const struct http_limits fair = {
+	.max_header_bytes = 2048, .max_body_bytes = 256, .request_timeout_ms = 6000,
+	.idle_timeout_ms = 6000, .max_connections = 4, .busy_timeout_ms = 1200,
+};
+
+static int start_server(const struct http_limits *limits)
 {
-	struct http_server_config cfg = {
-		.routes = routes, .nroutes = 4,
-		.limits = { .max_header_bytes = 2048, .max_body_bytes = 256,
-			    .request_timeout_ms = 300, .idle_timeout_ms = 600,
-			    .max_connections = 4 },
-	};
+	struct http_server_config cfg = { .routes = routes, .nroutes = 4, .limits = *limits };
 	char err[256];
 
 	snprintf(sock_path, sizeof(sock_path), "/tmp/nv-http-%d.sock", getpid());
@@ -326,17 +332,103 @@ static void test_server_slow_client(void)
 	close(fd);
 }
 
+#define GET_THINGS "GET /v1/things HTTP/1.1\r\n\r\n"
+
+/* At the limit, a newcomer takes the slot of the connection idle the longest. */
 static void test_server_connection_limit(void)
 {
 	int fds[4], extra;
 	char buf[1024];
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 4; i++) {
 		fds[i] = dial();
-	usleep(100 * 1000);
+		usleep(20 * 1000);
+	}
+	usleep(50 * 1000);
 	extra = dial();
+	CHECK(write(extra, GET_THINGS, strlen(GET_THINGS)) == (ssize_t)strlen(GET_THINGS));
+	read_for(extra, buf, sizeof(buf), 200);
+	CHECK(strstr(buf, "HTTP/1.1 200"));
+	CHECK(closed_within(fds[0], 200));	/* idle: closed without a word */
+	CHECK(!closed_within(fds[1], 50));
+	close(extra);
+	for (int i = 0; i < 4; i++)
+		close(fds[i]);
+	usleep(100 * 1000);
+}
+
+/* Half-sent requests hold every slot: a whole request still gets through. */
+static void test_server_evicts_partial(void)
+{
+	int fds[4], extra;
+	char buf[1024];
+
+	for (int i = 0; i < 4; i++) {
+		fds[i] = dial();
+		CHECK(write(fds[i], "GET /v1/thi", 11) == 11);
+		usleep(30 * 1000);
+	}
+	extra = dial();
+	CHECK(write(extra, GET_THINGS, strlen(GET_THINGS)) == (ssize_t)strlen(GET_THINGS));
 	read_for(extra, buf, sizeof(buf), 300);
+	CHECK(strstr(buf, "HTTP/1.1 200"));
+	read_for(fds[0], buf, sizeof(buf), 300);	/* the oldest partial one gives way */
 	CHECK(strstr(buf, "HTTP/1.1 503"));
+	CHECK(strstr(buf, "gave way to a new client"));
+	CHECK(!closed_within(fds[1], 50));
+	close(extra);
+	for (int i = 0; i < 4; i++)
+		close(fds[i]);
+	usleep(100 * 1000);
+}
+
+/*
+ * From 3 of 4 slots on, idle and partial connections get busy_timeout_ms (1.2 s), not 6 s;
+ * below that, the usual timeouts hold again.
+ */
+static void test_server_busy_timeout(void)
+{
+	int fds[3];
+	char buf[1024];
+
+	for (int i = 0; i < 2; i++) {
+		fds[i] = dial();
+		CHECK(write(fds[i], "GET /v1/thi", 11) == 11);
+	}
+	CHECK(!closed_within(fds[0], 1800));	/* half full: the request timeout (6 s) holds */
+	fds[2] = dial();			/* 3 of 4: both have waited past 1.2 s */
+	read_for(fds[0], buf, sizeof(buf), 1500);
+	CHECK(strstr(buf, "HTTP/1.1 408"));
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	usleep(100 * 1000);
+	for (int i = 0; i < 3; i++)
+		fds[i] = dial();
+	for (int i = 0; i < 3; i++)
+		CHECK(closed_within(fds[i], 3500));	/* idle: 1.2 s, not the idle timeout */
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	usleep(100 * 1000);
+}
+
+/* Every slot busy writing a reply its peer does not read: nothing to evict, so 503. */
+static void test_server_full_of_busy(void)
+{
+	static char many[27 * 4000];
+	int fds[4], extra;
+	char buf[1024];
+
+	for (size_t i = 0; i < sizeof(many); i += 27)
+		memcpy(many + i, GET_THINGS, 27);
+	for (int i = 0; i < 4; i++) {
+		fds[i] = dial();
+		CHECK(send(fds[i], many, sizeof(many), MSG_DONTWAIT) > 0);
+	}
+	usleep(300 * 1000);
+	extra = dial();
+	read_for(extra, buf, sizeof(buf), 500);
+	CHECK(strstr(buf, "HTTP/1.1 503"));
+	CHECK(strstr(buf, "too many connections"));
 	close(extra);
 	for (int i = 0; i < 4; i++)
 		close(fds[i]);
@@ -380,7 +472,7 @@ int main(void)
 	RUN(test_parse_limits);
 	RUN(test_parse_malformed);
 	RUN(test_routes);
-	if (start_server()) {
+	if (start_server(&quick)) {
 		printf("not ok - could not start the server\n");
 		return 1;
 	}
@@ -390,6 +482,14 @@ int main(void)
 	RUN(test_server_connection_limit);
 	RUN(test_client);
 	RUN(test_socket_in_use);
+	stop_server();
+	if (start_server(&fair)) {
+		printf("not ok - could not start the second server\n");
+		return 1;
+	}
+	RUN(test_server_evicts_partial);
+	RUN(test_server_busy_timeout);
+	RUN(test_server_full_of_busy);
 	stop_server();
 	return tap_done();
 }
