@@ -11,7 +11,10 @@
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_CONSOLE, OPT_NAME,
        OPT_NESTED, OPT_KVM_DEVICE, OPT_RNG, OPT_DISK, OPT_NET, OPT_API_SOCK, OPT_SECCOMP,
-       OPT_JAIL, OPT_JAIL_USER, OPT_LIMITS, OPT_HELP };
+       OPT_JAIL, OPT_JAIL_USER, OPT_LIMITS, OPT_KVM_FD, OPT_HELP };
+
+/* --kvm-fd N becomes the KVM path "/dev/fd/N", which kvm__open duplicates, never reopens. */
+static char kvm_fd_path[32];
 
 static const struct option long_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -23,6 +26,7 @@ static const struct option long_options[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "nested", required_argument, NULL, OPT_NESTED },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
+	{ "kvm-fd", required_argument, NULL, OPT_KVM_FD },
 	{ "rng", required_argument, NULL, OPT_RNG },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "net", required_argument, NULL, OPT_NET },
@@ -47,11 +51,15 @@ void run_options__usage(FILE *out)
 		"  --cmdline STR       kernel command line (default: empty)\n"
 		"  --cpus N            vCPUs, 1 to %d (default: %d)\n"
 		"  --memory MiB        guest RAM in MiB (default: %d)\n"
-		"  --console MODE      stdio, none or file=PATH (default: stdio)\n"
+		"  --console MODE      stdio, none or file=PATH[,socket=SOCK] (default: stdio);\n"
+		"                      SOCK: a unix socket where one client at a time (the newest)\n"
+		"                      types to the guest and sees its output\n"
 		"                      on a terminal: raw mode, Ctrl-a x quits, Ctrl-a Ctrl-a sends Ctrl-a\n"
 		"  --name NAME         name used in messages (default: nestvisor)\n"
 		"  --nested off|on     offer VT-x/AMD-V to the guest (default: off)\n"
 		"  --kvm-device PATH   KVM device (default: /dev/kvm)\n"
+		"  --kvm-fd N          use the open /dev/kvm descriptor N (from a jailing\n"
+		"                      daemon) instead of opening the device\n"
 		"  --rng on|off        virtio-rng: host randomness for the guest (default: on)\n"
 		"  --disk PATH[,ro][,id=ID][,direct=on]\n"
 		"                      a virtio-blk disk backed by a raw image; repeat for up to %d\n"
@@ -97,6 +105,28 @@ static int parse_uint(const char *s, unsigned long long min, unsigned long long 
 	return 0;
 }
 
+/* file=PATH[,socket=SOCK]: the socket (vmm/console.h) takes a client's input, gets output. */
+static int parse_console_file(const char *arg, struct vm_config *cfg, char *err, size_t errlen)
+{
+	char *path = strdup(arg + 5), *sock = path ? strstr(path, ",socket=") : NULL;
+
+	if (!path)
+		return set_err(err, errlen, ENOMEM, "out of memory");
+	if (sock) {
+		*sock = '\0';
+		sock += strlen(",socket=");
+	}
+	if (!*path || (sock && !*sock)) {
+		free(path);
+		return set_err(err, errlen, EINVAL, "--console: '%s' is not file=PATH"
+			       "[,socket=SOCK]", arg);
+	}
+	cfg->console = CONSOLE_FILE;
+	cfg->console_path = path;	/* lives as long as the process */
+	cfg->console_socket = sock;
+	return 0;
+}
+
 static int parse_console(const char *arg, struct vm_config *cfg, char *err, size_t errlen)
 {
 	if (!strcmp(arg, "stdio")) {
@@ -104,11 +134,10 @@ static int parse_console(const char *arg, struct vm_config *cfg, char *err, size
 	} else if (!strcmp(arg, "none")) {
 		cfg->console = CONSOLE_NONE;
 	} else if (!strncmp(arg, "file=", 5) && arg[5]) {
-		cfg->console = CONSOLE_FILE;
-		cfg->console_path = arg + 5;
+		return parse_console_file(arg, cfg, err, errlen);
 	} else {
 		return set_err(err, errlen, EINVAL,
-			       "--console: '%s' is not stdio, none or file=PATH", arg);
+			       "--console: '%s' is not stdio, none or file=PATH[,socket=SOCK]", arg);
 	}
 	return 0;
 }
@@ -169,6 +198,13 @@ static int parse_option(int opt, const char *arg, struct vm_config *cfg, char *e
 		return 0;
 	case OPT_KVM_DEVICE:
 		cfg->kvm_path = arg;
+		return 0;
+	case OPT_KVM_FD:
+		if (parse_uint(arg, 3, INT_MAX, &v))
+			return set_err(err, errlen, EINVAL,
+				       "--kvm-fd: '%s' is not a descriptor number of 3 or more", arg);
+		snprintf(kvm_fd_path, sizeof(kvm_fd_path), "/dev/fd/%llu", v);
+		cfg->kvm_path = kvm_fd_path;
 		return 0;
 	case OPT_API_SOCK:
 		cfg->api_sock = arg;

@@ -20,6 +20,7 @@ struct vm_config {
 	u64 memory_mib;
 	enum console_mode console;
 	const char *console_path;	/* CONSOLE_FILE */
+	const char *console_socket;	/* also a unix socket for one client (console.h); NULL: none */
 	bool nested;
 	const char *kvm_path;		/* /dev/kvm unless testing */
 	bool rng;			/* virtio-rng */

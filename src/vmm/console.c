@@ -1,4 +1,4 @@
-/* Console back-end: stdio (raw on terminals), a file, or nothing. */
+/* Console back-end: stdio (raw on terminals), a file (and a client socket), or nothing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -47,6 +47,9 @@ int console__open(struct console *c, const struct vm_config *cfg, char *err, siz
 	c->mode = cfg->console;
 	c->out_fd = -1;
 	c->in_fd = -1;
+	c->listen_fd = -1;
+	c->client_fd = -1;
+	pthread_mutex_init(&c->lock, NULL);
 	switch (cfg->console) {
 	case CONSOLE_STDIO:
 		c->out_fd = STDOUT_FILENO;
@@ -64,6 +67,12 @@ int console__open(struct console *c, const struct vm_config *cfg, char *err, siz
 		if (c->out_fd < 0)
 			return set_err(err, errlen, errno, "--console file=%s: %s", cfg->console_path,
 				       strerror(errno));
+		if (cfg->console_socket &&
+		    console__socket_open(c, cfg->console_socket, err, errlen)) {
+			close(c->out_fd);
+			c->out_fd = -1;
+			return -EINVAL;
+		}
 		break;
 	case CONSOLE_NONE:
 		break;
@@ -79,6 +88,7 @@ void console__close(struct console *c)
 	}
 	if (c->mode == CONSOLE_FILE && c->out_fd >= 0)
 		close(c->out_fd);
+	console__socket_close(c);
 	c->out_fd = -1;
 	c->in_fd = -1;
 	if (raw_console == c)
@@ -87,6 +97,7 @@ void console__close(struct console *c)
 
 void console__write(struct console *c, const u8 *buf, size_t len)
 {
+	console__send_client(c, buf, len);
 	while (c->out_fd >= 0 && len) {
 		ssize_t n = write(c->out_fd, buf, len);
 

@@ -222,7 +222,7 @@ static void read_console(struct machine *m, struct input_state *in)
 {
 	u8 raw[sizeof(in->held) - 1];
 	bool quit;
-	ssize_t n = read(m->console.in_fd, raw, sizeof(raw));
+	ssize_t n = console__read(&m->console, raw, sizeof(raw));
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
@@ -252,12 +252,13 @@ static void event_loop(struct machine *m, int sfd)
 
 	while (!stop_requested(m)) {
 		bool want_input = m->console.in_fd >= 0 && !in.eof && !in.held_len;
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 			{ .fd = m->stop_fd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = want_input ? m->console.in_fd : -1, .events = POLLIN },
+			{ .fd = console__listen_fd(&m->console), .events = POLLIN },
 		};
-		int ret = poll(fds, 3, in.held_len ? INPUT_RETRY_MS : -1);
+		int ret = poll(fds, 4, in.held_len ? INPUT_RETRY_MS : -1);
 
 		if (ret < 0 && errno != EINTR) {
 			pr_err("poll: %s", strerror(errno));
@@ -270,6 +271,8 @@ static void event_loop(struct machine *m, int sfd)
 			read_console(m, &in);
 		else
 			offer_held_input(m, &in);
+		if (fds[3].revents)	/* after the read: a new client replaces in_fd */
+			console__accept(&m->console);
 	}
 }
 

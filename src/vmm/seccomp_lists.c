@@ -36,6 +36,7 @@ const struct seccomp_list seccomp_common = {
 static const struct seccomp_rule vcpu_rules[] = {
 	{ "ioctl", ARG_IOCTL, 0 }, ANY("eventfd2"), ANY("epoll_ctl"), ANY("poll"), ANY("ppoll"),
 	ANY("io_uring_enter"),
+	ANY("sendto"),	/* serial output to a console socket's client (send, MSG_DONTWAIT) */
 };
 
 static const struct seccomp_ioctl vcpu_ioctls[] = {
@@ -76,6 +77,7 @@ static const struct seccomp_rule main_rules[] = {
 	ANY("unlink"), ANY("fsync"), ANY("fdatasync"), ANY("io_uring_enter"), ANY("flock"),
 	ANY("mincore"),
 	ANY("fcntl"), ANY("fstat"), ANY("newfstatat"), ANY("lseek"),
+	ANY("accept4"), ANY("sendto"),	/* a console socket's next client, the takeover note */
 };
 
 static const struct seccomp_ioctl main_ioctls[] = {
