@@ -14,6 +14,7 @@
 
 /* Files in an instance's directory (STATE/instances/ID). */
 #define SV_SOCK "vmm.sock"		/* the VMM's API socket */
+#define SV_CONSOLE_SOCK "con.sock"	/* its console's client socket (as long as SV_SOCK) */
 #define SV_SERIAL "serial.log"		/* the console of the current (or last) run */
 #define SV_SERIAL_OLD "serial-previous.log"	/* the consoles of earlier runs */
 #define SV_VMM_LOG "vmm.log"		/* the VMM's stdout and stderr */

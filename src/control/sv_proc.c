@@ -22,7 +22,7 @@
 
 /* Everything the children need, prepared before fork. */
 struct spawn_plan {
-	char sock[PATH_MAX], console[PATH_MAX + 8], vmm_log[PATH_MAX];
+	char sock[PATH_MAX], console[2 * PATH_MAX + 16], vmm_log[PATH_MAX];
 	char pid_file[PATH_MAX], pid_tmp[PATH_MAX], exit_file[PATH_MAX], exit_tmp[PATH_MAX];
 	char jail_dir[PATH_MAX], jail_user[32];
 	struct cgroup cg;	/* the jail's cgroup paths, but for the VMM's pid (see monitor) */
@@ -197,9 +197,10 @@ static int plan_jail(const struct supervisor *sv, s64 id, const char *name,
 static int plan(const struct supervisor *sv, s64 id, const char *name, struct spawn_plan *p,
 		char *err, size_t errlen)
 {
-	char serial[PATH_MAX];
+	char serial[PATH_MAX], con[PATH_MAX];
 	int ret = supervisor__path(sv, id, SV_SOCK, p->sock, sizeof(p->sock)) ?:
 		  supervisor__path(sv, id, SV_SERIAL, serial, sizeof(serial)) ?:
+		  supervisor__path(sv, id, SV_CONSOLE_SOCK, con, sizeof(con)) ?:
 		  supervisor__path(sv, id, SV_VMM_LOG, p->vmm_log, sizeof(p->vmm_log)) ?:
 		  supervisor__path(sv, id, SV_PID, p->pid_file, sizeof(p->pid_file)) ?:
 		  supervisor__path(sv, id, SV_PID ".tmp", p->pid_tmp, sizeof(p->pid_tmp)) ?:
@@ -209,7 +210,8 @@ static int plan(const struct supervisor *sv, s64 id, const char *name, struct sp
 	if (ret || strlen(p->sock) >= 108)
 		return set_err(err, errlen, ENAMETOOLONG, "the VMM's socket path %s is too long "
 			       "for a unix socket: choose a shorter state directory", p->sock);
-	snprintf(p->console, sizeof(p->console), "file=%s", serial);
+	/* con is as long as sock (the names are), so the check above covers it too. */
+	snprintf(p->console, sizeof(p->console), "file=%s,socket=%s", serial, con);
 	unlink(p->exit_file);
 	unlink(p->pid_file);
 	p->argv[0] = "nestvisor";
