@@ -1,12 +1,13 @@
 /*
  * `nestvisor instances create|list|describe|delete|start|stop|reset|update|
- * get-serial-port-output`, in the cloud CLI's style.
+ * get-serial-port-output|connect-to-serial-port`, in the cloud CLI's style.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cmd_common.h"
+#include "cli/commands.h"
 
 static void usage(void)
 {
@@ -23,6 +24,9 @@ static void usage(void)
 	       "           [--enable-nested-virtualization | --no-enable-nested-virtualization]\n"
 	       "           [--min-cpu-platform PLATFORM]   (a TERMINATED instance only)\n"
 	       "       nestvisor instances get-serial-port-output NAME --project P [--start BYTE]\n"
+	       "       nestvisor instances connect-to-serial-port NAME --project P [--timeout S]\n"
+	       "           (on a terminal: raw mode, Ctrl-] quits; otherwise stdin until EOF, then\n"
+	       "           the output until it is quiet for 2 s; --timeout S ends it after S s)\n"
 	       "options: --format json|table, --timeout SECONDS (waiting), --help\n"
 	       "Machine types: 'nestvisor machine-types list'; custom-CPUS-MEMORYMB too.\n");
 }
@@ -152,7 +156,8 @@ static int parse(int argc, char **argv, struct args *a)
 	}
 	if (!a->verb)
 		return cli__usage_error("instances", "say what to do: create, list, describe, delete, "
-					"start, stop, reset, update, get-serial-port-output");
+					"start, stop, reset, update, get-serial-port-output, "
+					"connect-to-serial-port");
 	if (!a->project || !cli__path_safe(a->project))
 		return cli__usage_error("instances", "--project PROJECT is required");
 	return 0;
@@ -286,6 +291,8 @@ static int run(struct args *a)
 		return lifecycle(a, path);
 	if (!strcmp(a->verb, "get-serial-port-output"))
 		return serial(a, path);
+	if (!strcmp(a->verb, "connect-to-serial-port"))
+		return cmd_serial_connect(path, a->name, a->o.timeout_s);
 	if (!strcmp(a->verb, "update"))
 		return update(a, path);
 	if (strcmp(a->verb, "describe"))

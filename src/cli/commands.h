@@ -7,5 +7,10 @@
 int cmd_run(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_host_check(int argc, char **argv);
+/*
+ * instances connect-to-serial-port (cmd_serial.c): instance_path is the instance's API path
+ * (/v1/projects/P/instances/NAME); timeout_s 0: none. Returns the exit code.
+ */
+int cmd_serial_connect(const char *instance_path, const char *name, int timeout_s);
 
 #endif

@@ -142,6 +142,8 @@ void api_instance_start(const struct http_request *req, struct http_response *re
 void api_instance_stop(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_instance_reset(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_instance_serial(const struct http_request *req, struct http_response *resp, void *ctx);
+void api_instance_serial_connect(const struct http_request *req, struct http_response *resp,
+				 void *ctx);
 void api_op_get(const struct http_request *req, struct http_response *resp, void *ctx);
 void api_op_get_in_project(const struct http_request *req, struct http_response *resp,
 			   void *ctx);

@@ -51,6 +51,7 @@ const struct http_route api_routes[] = {
 	{ "POST", "/v1/projects/{}/instances/{}/stop", api_instance_stop },
 	{ "POST", "/v1/projects/{}/instances/{}/reset", api_instance_reset },
 	{ "GET", "/v1/projects/{}/instances/{}/serialPort", api_instance_serial },
+	{ "POST", "/v1/projects/{}/instances/{}/connectSerialPort", api_instance_serial_connect },
 	{ "GET", "/v1/projects/{}/operations", api_op_list },
 	{ "GET", "/v1/projects/{}/operations/{}", api_op_get_in_project },
 	{ "GET", "/v1/operations/{}", api_op_get },
