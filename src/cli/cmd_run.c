@@ -4,18 +4,36 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "api/vmm_api.h"
 #include "cli/commands.h"
 #include "cli/run_options.h"
+#include "kvm/kvm.h"
 #include "util/log.h"
 #include "vmm/jail.h"
 #include "vmm/machine.h"
 #include "vmm/seccomp.h"
 
-static int run_machine(struct machine *m, struct vmm_api_server *srv)
+/*
+ * A descriptor passed with --kvm-fd is only where the VM's own duplicate came from: once the
+ * machine is built nothing opens KVM again, so it is closed (one /dev/kvm fd, not two).
+ */
+static void close_passed_kvm_fd(const struct vm_config *cfg)
 {
-	int status = machine__run(m);
+	int fd = kvm__path_fd(cfg->kvm_path);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+static int run_machine(const struct vm_config *cfg, struct machine *m,
+		       struct vmm_api_server *srv)
+{
+	int status;
+
+	close_passed_kvm_fd(cfg);
+	status = machine__run(m);
 
 	vmm_api_server__detach(srv);	/* before the machine goes away */
 	machine__exit(m);
@@ -39,7 +57,7 @@ static int run_with_api(const struct vm_config *cfg, struct machine *m)
 	if (!cfg->kernel_path) {
 		status = vmm_api_server__wait_for_start(srv, m);
 		if (!status)
-			status = run_machine(m, srv);
+			status = run_machine(cfg, m, srv);
 	} else if (machine__init(m, cfg, err, sizeof(err))) {
 		pr_err("%s", err);
 		status = EXIT_VMM_ERROR;
@@ -48,7 +66,7 @@ static int run_with_api(const struct vm_config *cfg, struct machine *m)
 		machine__exit(m);
 		status = EXIT_VMM_ERROR;
 	} else {
-		status = run_machine(m, srv);
+		status = run_machine(cfg, m, srv);
 	}
 	vmm_api_server__destroy(srv);
 	return status;
@@ -93,6 +111,7 @@ int cmd_run(int argc, char **argv)
 		pr_err("%s", err);
 		status = EXIT_VMM_ERROR;
 	} else {
+		close_passed_kvm_fd(&cfg);
 		status = machine__run(m);
 		machine__exit(m);
 	}

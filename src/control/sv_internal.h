@@ -29,6 +29,13 @@ struct supervisor {
  */
 #define SV_JAIL_ID_BASE 1000000000LL
 #define SV_JAIL_ID_SPAN 1000000000LL
+/*
+ * The jailed VMM does not open /dev/kvm: the daemon does and passes it as fd 3 with
+ * `--kvm-fd 3`; fds 0-2 are /dev/null and vmm.log, nothing else is inherited.
+ */
+#define SV_KVM_PATH "/dev/kvm"
+#define SV_KVM_FD 3
+#define SV_KVM_FD_ARG "3"
 
 /* Spawns the VMM of instance id named name; its pids in v. The directory must exist. */
 int sv_proc__spawn(const struct supervisor *sv, s64 id, const char *name, struct sv_vmm *v,

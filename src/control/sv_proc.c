@@ -3,7 +3,8 @@
  * session and exits; the monitor forks the VMM (its own process group), records both pids,
  * waits for it and writes its wait status to SV_EXIT. So the VMM outlives a daemon that dies,
  * and any later daemon learns how it ended. Between fork and exec only async-signal-safe calls.
- * As root, the VMM is jailed (sv_internal.h); it inherits only stdin, stdout and stderr.
+ * As root, the VMM is jailed (sv_internal.h); it inherits only stdin, stdout and stderr, and
+ * then /dev/kvm as fd 3 (SV_KVM_FD), opened by the daemon, so the VMM need not open it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@ struct spawn_plan {
 	struct cgroup cg;	/* the jail's cgroup paths, but for the VMM's pid (see monitor) */
 	char *argv[16];
 	int pipe_w;
+	int kvm_fd;		/* /dev/kvm for a jailed VMM, -1 for none */
 };
 
 /* Decimal, without stdio (async-signal-safe); returns the length. */
@@ -82,7 +84,11 @@ static void __attribute__((noreturn)) exec_vmm(const struct spawn_plan *p)
 	out = open(p->vmm_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
-	close_from(3);
+	/* dup2 onto itself would keep O_CLOEXEC. */
+	if (p->kvm_fd == SV_KVM_FD ? fcntl(SV_KVM_FD, F_SETFD, 0) < 0 :
+	    p->kvm_fd >= 0 && dup2(p->kvm_fd, SV_KVM_FD) < 0)
+		_exit(127);
+	close_from(p->kvm_fd >= 0 ? SV_KVM_FD + 1 : 3);
 	execv("/proc/self/exe", p->argv);
 	if (write(2, msg, sizeof(msg) - 1) < 0)
 		_exit(127);
@@ -169,8 +175,28 @@ static void __attribute__((noreturn)) detach(const struct spawn_plan *p)
 }
 
 /*
- * As root: `--jail INSTANCE_DIR --jail-user ID:ID`. The CPU and memory limits of its cgroup
- * come from the machine type, set by sv_config__boot before InstanceStart.
+ * /dev/kvm, opened here for the VMM (above fd 2 even if the daemon lacks stdio): the jailed
+ * VMM gets it as SV_KVM_FD and never opens the device itself.
+ */
+static int open_kvm(struct spawn_plan *p, char *err, size_t errlen)
+{
+	int fd = open(SV_KVM_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return set_err(err, errlen, errno, "cannot open %s for the VMM: %s", SV_KVM_PATH,
+			       strerror(errno));
+	p->kvm_fd = fd < 3 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : fd;
+	if (fd < 3)
+		close(fd);
+	if (p->kvm_fd < 0)
+		return set_err(err, errlen, errno, "cannot move the %s descriptor: %s",
+			       SV_KVM_PATH, strerror(errno));
+	return 0;
+}
+
+/*
+ * As root: `--jail INSTANCE_DIR --jail-user ID:ID --kvm-fd 3`. The CPU and memory limits of
+ * its cgroup come from the machine type, set by sv_config__boot before InstanceStart.
  */
 static int plan_jail(const struct supervisor *sv, s64 id, const char *name,
 		     struct spawn_plan *p, char *err, size_t errlen)
@@ -190,8 +216,10 @@ static int plan_jail(const struct supervisor *sv, s64 id, const char *name,
 	p->argv[9] = p->jail_dir;
 	p->argv[10] = "--jail-user";
 	p->argv[11] = p->jail_user;
-	p->argv[12] = NULL;
-	return 0;
+	p->argv[12] = "--kvm-fd";
+	p->argv[13] = SV_KVM_FD_ARG;
+	p->argv[14] = NULL;
+	return open_kvm(p, err, errlen);
 }
 
 static int plan(const struct supervisor *sv, s64 id, const char *name, struct spawn_plan *p,
@@ -236,10 +264,13 @@ int sv_proc__spawn(const struct supervisor *sv, s64 id, const char *name, struct
 
 	if (!p)
 		return set_err(err, errlen, ENOMEM, "out of memory");
+	p->kvm_fd = -1;
 	ret = plan(sv, id, name, p, err, errlen);
 	if (!ret && pipe2(fds, O_CLOEXEC))
 		ret = set_err(err, errlen, errno, "pipe: %s", strerror(errno));
 	if (ret) {
+		if (p->kvm_fd >= 0)
+			close(p->kvm_fd);
 		free(p);
 		return ret;
 	}
@@ -248,6 +279,8 @@ int sv_proc__spawn(const struct supervisor *sv, s64 id, const char *name, struct
 	if (child == 0)
 		detach(p);
 	close(fds[1]);
+	if (p->kvm_fd >= 0)
+		close(p->kvm_fd);
 	if (child > 0)
 		while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
 			;

@@ -62,21 +62,57 @@ static unsigned read_max_vcpus(const struct kvm_system *kvm)
 	return max > 0 ? (unsigned)max : 4;
 }
 
+int kvm__path_fd(const char *path)
+{
+	const char *digits = path + strlen("/dev/fd/");
+	char *end;
+	long fd;
+
+	if (strncmp(path, "/dev/fd/", strlen("/dev/fd/")) || *digits < '0' || *digits > '9')
+		return -1;
+	errno = 0;
+	fd = strtol(digits, &end, 10);
+	return *end || errno || fd > 1 << 20 ? -1 : (int)fd;
+}
+
+/* A passed descriptor is duplicated (fcntl: on every seccomp list that may get here). */
+static int dup_passed(int fd, char *err, size_t errlen)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+	if (copy < 0)
+		return set_err(err, errlen, errno, "KVM descriptor %d: %s", fd,
+			       errno == EBADF ? "not open (was it passed to this process?)" :
+			       strerror(errno));
+	return copy;
+}
+
+static int open_path(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC), e = errno;
+
+	if (fd >= 0)
+		return fd;
+	if (e == ENOENT)
+		return set_err(err, errlen, e, "%s does not exist: is the kvm module loaded "
+			       "(modprobe kvm_intel or kvm_amd)?", path);
+	if (e == EACCES || e == EPERM)
+		return set_err(err, errlen, e, "%s: permission denied: run as root or join "
+			       "the group that owns it (usually kvm)", path);
+	return set_err(err, errlen, e, "cannot open %s: %s", path, strerror(e));
+}
+
 static int open_device(struct kvm_system *kvm, const char *path, char *err, size_t errlen)
 {
-	kvm->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (kvm->fd < 0) {
-		int e = errno;
+	int passed = kvm__path_fd(path);
 
-		if (e == ENOENT)
-			return set_err(err, errlen, e, "%s does not exist: is the kvm module loaded "
-				       "(modprobe kvm_intel or kvm_amd)?", path);
-		if (e == EACCES || e == EPERM)
-			return set_err(err, errlen, e, "%s: permission denied: run as root or join "
-				       "the group that owns it (usually kvm)", path);
-		return set_err(err, errlen, e, "cannot open %s: %s", path, strerror(e));
-	}
+	kvm->fd = passed >= 0 ? dup_passed(passed, err, errlen) : open_path(path, err, errlen);
+	if (kvm->fd < 0)
+		return kvm->fd;
 	kvm->api_version = ioctl(kvm->fd, KVM_GET_API_VERSION, 0);
+	if (kvm->api_version < 0)
+		return set_err(err, errlen, errno, "%s is not a KVM device (KVM_GET_API_VERSION: %s)",
+			       path, strerror(errno));
 	if (kvm->api_version != KVM_API_VERSION)
 		return set_err(err, errlen, EINVAL, "%s: KVM API version %d, expected %d", path,
 			       kvm->api_version, KVM_API_VERSION);

@@ -18,8 +18,14 @@ struct kvm_system {
 	struct kvm_msr_list *msr_list;		/* KVM_GET_MSR_INDEX_LIST, malloc'd */
 };
 
-/* Opens path (normally /dev/kvm) and reads the tables. One line in err on failure. */
+/*
+ * Opens path (normally /dev/kvm) and reads the tables. One line in err on failure.
+ * "/dev/fd/N" is not reopened: the open descriptor N (one a jailing daemon passed, see
+ * `nestvisor run --kvm-fd`) is duplicated, so no path or permission is needed.
+ */
 int kvm__open(struct kvm_system *kvm, const char *path, char *err, size_t errlen) __must_check;
+/* N when path is "/dev/fd/N", else -1. */
+int kvm__path_fd(const char *path);
 void kvm__close(struct kvm_system *kvm);
 
 /* KVM_CHECK_EXTENSION on the system fd: > 0 supported (often a size or count), 0 not, < 0 error. */
