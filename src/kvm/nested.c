@@ -1,5 +1,6 @@
 /* Host facts for nested virtualization, and the verdict over them. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,19 @@ static void read_kvm(struct nested_facts *f, const struct kvm_system *kvm)
 	}
 }
 
+/*
+ * A passed descriptor ("/dev/fd/N", `run --kvm-fd`) exists when it is open: a jail or a
+ * bare devtmpfs (the simulated host's, L1's) may have no /dev/fd to look the path up in.
+ */
+static bool kvm_exists(const char *kvm_path)
+{
+	int fd = kvm__path_fd(kvm_path);
+
+	if (fd >= 0)
+		return fcntl(fd, F_GETFD) >= 0;
+	return access(kvm_path, F_OK) == 0;
+}
+
 void nested__gather(struct nested_facts *f, const struct kvm_system *kvm, const char *kvm_path,
 		    const char *root)
 {
@@ -99,7 +113,7 @@ void nested__gather(struct nested_facts *f, const struct kvm_system *kvm, const 
 	read_cpuinfo(f, root);
 	find_kvm_module(f, root);
 	read_nested_param(f, root);
-	f->kvm_present = access(kvm_path, F_OK) == 0;
+	f->kvm_present = kvm_exists(kvm_path);
 	if (kvm) {
 		f->kvm_accessible = true;
 		read_kvm(f, kvm);

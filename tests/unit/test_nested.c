@@ -1,7 +1,9 @@
 /* The nested-virtualization verdict over recorded host facts, and fact gathering from a fake /proc and /sys. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "kvm/nested.h"
 #include "tap.h"
@@ -121,10 +123,31 @@ static void test_gather_from_fake_root(void)
 	CHECK_EQ(shell("rm -rf", root), 0);
 }
 
+/* A passed /dev/kvm ("/dev/fd/N") is present when N is open, whatever /dev/fd holds. */
+static void test_passed_descriptor_presence(void)
+{
+	struct nested_facts f;
+	char path[32];
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		SKIP("cannot open /dev/null");
+		return;
+	}
+	snprintf(path, sizeof(path), "/dev/fd/%d", fd);
+	nested__gather(&f, NULL, path, "/nonexistent-root");
+	CHECK(f.kvm_present);
+	CHECK(!f.kvm_accessible);	/* /dev/null answers no KVM ioctl */
+	close(fd);
+	nested__gather(&f, NULL, path, "/nonexistent-root");
+	CHECK(!f.kvm_present);
+}
+
 int main(void)
 {
 	RUN(test_capable_hosts);
 	RUN(test_each_missing_piece_is_named);
 	RUN(test_gather_from_fake_root);
+	RUN(test_passed_descriptor_presence);
 	return tap_done();
 }
