@@ -59,10 +59,8 @@ wait_status() { # NAME STATUS SECONDS
 	return 1
 }
 
-# Every distribution's /dev has fd -> /proc/self/fd (udev or systemd makes it); the simulated
-# host's bare devtmpfs does not. A root daemon hands its jailed VMMs /dev/kvm as
-# --kvm-fd 3, which the VMM's nested check looks up as the path /dev/fd/3.
-[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+# The simulated host's bare devtmpfs has no /dev/fd: the jailed VMMs' passed /dev/kvm
+# (--kvm-fd 3) must work without it.
 nestvisor daemon --state-dir $STATE --socket $NESTVISOR_SOCKET --catalog-dir /catalog \
 	--stop-timeout-ms 2000 2>/tmp/daemon.log &
 DPID=$!
