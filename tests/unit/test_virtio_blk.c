@@ -53,6 +53,7 @@ static u8 *gmem;
 static struct guest_memory mem;
 static struct io_thread io;
 static char img[64];
+static const char *img_dir = "/tmp"; /* /dev/shm: the in-memory back-end */
 static struct virtio_blk *blk;
 static struct virtio_device *vdev;
 static u16 desc_next, avail_idx, used_seen;
@@ -85,7 +86,7 @@ static void make_image(void)
 {
 	int fd;
 
-	strcpy(img, "/tmp/nv-blk-XXXXXX");
+	snprintf(img, sizeof(img), "%s/nv-blk-XXXXXX", img_dir);
 	fd = mkstemp(img);
 	if (fd < 0 || ftruncate(fd, IMG_SECTORS * 512ULL) < 0)
 		abort();
@@ -608,6 +609,51 @@ static void test_hostile(void)
 	teardown();
 }
 
+/* Large requests (a worker's, on tmpfs) and small ones (inline) in one batch. */
+static void test_large_and_small(void)
+{
+	static u8 file[512 * 1024];
+	u64 big = galloc(sizeof(file)), small = galloc(4096), st[2];
+
+	if (setup("", true))
+		return;
+	memset(gp(big), 0x3c, sizeof(file));
+	memset(gp(small), 0x4d, 4096);
+	st[0] = status_byte();
+	st[1] = status_byte();
+	post((struct seg[3]){{header(T_OUT, 0), 16, false}, {big, sizeof(file), false},
+			     {st[0], 1, true}}, 3);
+	post((struct seg[3]){{header(T_OUT, sizeof(file) / 512), 16, false}, {small, 4096, false},
+			     {st[1], 1, true}}, 3);
+	CHECK(kick_and_wait());
+	CHECK(*(u8 *)gp(st[0]) == S_OK && *(u8 *)gp(st[1]) == S_OK);
+	file_io(false, 0, file, sizeof(file));
+	CHECK(all_bytes(file, sizeof(file), 0x3c));
+	file_io(false, sizeof(file), file, 4096);
+	CHECK(all_bytes(file, 4096, 0x4d));
+	memset(gp(big), 0, sizeof(file));
+	CHECK_EQ(request(T_IN, 0, big, sizeof(file), true), S_OK);
+	CHECK(all_bytes(gp(big), sizeof(file), 0x3c));
+	teardown();
+}
+
+/* The same device on an image in memory (tmpfs), where requests are served two ways. */
+static void run_memory(void)
+{
+	if (access("/dev/shm", W_OK)) {
+		SKIP("no writable /dev/shm (tmpfs) here");
+		return;
+	}
+	printf("# image in memory (/dev/shm)\n");
+	img_dir = "/dev/shm";
+	RUN(test_large_and_small);
+	RUN(test_write_read);
+	RUN(test_batch);
+	RUN(test_full_ring);
+	RUN(test_reset_in_flight);
+	img_dir = "/tmp";
+}
+
 static void test_create_errors(void)
 {
 	struct disk_option opt;
@@ -697,6 +743,7 @@ int main(void)
 	RUN(test_reset_in_flight);
 	RUN(test_create_errors);
 	RUN(test_hostile);
+	run_memory();
 	io_thread__exit(&io);
 	free(gmem);
 	return tap_done();
