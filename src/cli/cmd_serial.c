@@ -108,12 +108,14 @@ static void raw_mode(struct relay *r)
 static void read_stdin(struct relay *r)
 {
 	char buf[sizeof(r->out)];
-	ssize_t n = read(STDIN_FILENO, buf, sizeof(r->out) - r->out_len);
+	/* A terminal is always read (for Ctrl-]); a script waits until the console takes more. */
+	ssize_t n = read(STDIN_FILENO, buf, r->tty ? sizeof(buf) : sizeof(r->out) - r->out_len);
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
 		r->in_eof = true;
+		r->quit = r->tty;	/* the terminal hung up */
 		return;
 	}
 	for (ssize_t i = 0; i < n; i++) {
@@ -150,12 +152,15 @@ static bool copy_output(struct relay *r)
 	return fwrite(buf, 1, (size_t)n, stdout) == (size_t)n && !fflush(stdout);
 }
 
-/* How long poll may sleep: until the deadline, or (scripts, stdin done) the quiet time. */
+/*
+ * How long poll may sleep: until the deadline, or (scripts, stdin done) the quiet time, even
+ * with typed bytes the guest has not taken: a guest that reads nothing must not hang us.
+ */
 static int wait_ms(const struct relay *r, long long now)
 {
 	long long until = r->deadline;
 
-	if (!r->tty && r->in_eof && !r->out_len &&
+	if (!r->tty && r->in_eof &&
 	    (!until || r->last_output + QUIET_MS < until))
 		until = r->last_output + QUIET_MS;
 	return !until ? -1 : until <= now ? 0 : (int)(until - now);
