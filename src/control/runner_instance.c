@@ -1,6 +1,6 @@
 /*
- * The instance operations' steps, on the runner's thread: boot (insert, start, reset), stop,
- * delete; the reconciliation at start (re-adoption) and the VMM exits noticed between steps.
+ * The instance operations' steps, on a runner's worker: boot (insert, start, reset), stop,
+ * delete; on the dispatcher: the reconciliation at start (re-adoption) and the VMM exits.
  * A step stores its status before acting and its result after, so a repeat after a crash finds
  * the VMM it started (the supervisor's boot is idempotent) and finishes the same way.
  */
@@ -14,132 +14,144 @@
 #include "util/log.h"
 
 /* The instance (allocated) or NULL: op finished as 404 (*ret 0) or a store failure (*ret). */
-static struct store_instance *load(struct runner *r, struct store_op *op, int *ret,
+static struct store_instance *load(const struct runner_job *j, struct store_op *op, int *ret,
 				   char *err, size_t errlen)
 {
 	struct store_instance *in = calloc(1, sizeof(*in));
 
-	*ret = in ? store__instance_get_id(r->st, op->target_id, in, err, errlen) :
+	*ret = in ? store__instance_get_id(j->st, op->target_id, in, err, errlen) :
 	       set_err(err, errlen, ENOMEM, "out of memory");
 	if (!*ret)
 		return in;
 	free(in);
 	if (*ret == -ENOENT) {
 		runner_finish(op, 404, "the instance was deleted before this operation ran");
-		*ret = store__op_update(r->st, op, err, errlen);
+		*ret = store__op_update(j->st, op, err, errlen);
 	}
 	return NULL;
 }
 
 /* The instance's status and the operation, in one transaction. */
-static int record(struct runner *r, s64 id, enum instance_status status, const char *msg,
+static int record(const struct runner_job *j, s64 id, enum instance_status status, const char *msg,
 		  struct store_op *op, char *err, size_t errlen)
 {
-	int ret = store__begin(r->st, err, errlen);
+	int ret = store__begin(j->st, err, errlen);
 
 	if (ret)
 		return ret;
-	ret = store__instance_set_status(r->st, id, status, msg, err, errlen);
+	ret = store__instance_set_status(j->st, id, status, msg, err, errlen);
 	if (ret == -ENOENT && op->status == OP_DONE)
 		ret = 0;
 	if (!ret)
-		ret = store__op_update(r->st, op, err, errlen);
-	return store__end(r->st, ret, err, errlen);
+		ret = store__op_update(j->st, op, err, errlen);
+	return store__end(j->st, ret, err, errlen);
 }
 
 /* Spawns, configures and starts the VMM; the result into buf (the failure's reason). */
-static int boot_vmm(struct runner *r, const struct store_instance *in, char *buf, size_t len)
+static int boot_vmm(const struct runner_job *j, const struct store_instance *in, char *buf, size_t len)
 {
 	struct store_image img;
 	struct machine_type mt;
 	struct sv_boot b = { in, &img, &mt };
 
-	if (store__image_get(r->st, in->project_id, in->image, &img, buf, len))
+	if (store__image_get(j->st, in->project_id, in->image, &img, buf, len))
 		return -ENOENT;
 	if (machine_types__lookup(in->machine_type, &mt, buf, len))
 		return -EINVAL;
-	return supervisor__boot(r->sv, &b, buf, len);
+	return supervisor__boot(j->sv, &b, buf, len);
 }
 
-static int step_boot(struct runner *r, struct store_op *op, char *err, size_t errlen)
+/* Where an operation's time goes, in the debug log (NESTVISOR_LOG=debug). */
+static void lap(const struct runner_job *j, const struct store_op *op, const char *what)
+{
+	pr_debug("operation %s (%s %s): %s at +%lld ms", op->name, op->kind, op->target, what,
+		 runner_now_ms() - j->t0);
+}
+
+static int step_boot(const struct runner_job *j, struct store_op *op, char *err, size_t errlen)
 {
 	struct store_instance *in;
 	char why[STORE_TEXT_LEN - 32], msg[STORE_TEXT_LEN];
 	int ret, booted;
 
-	in = load(r, op, &ret, err, errlen);
+	in = load(j, op, &ret, err, errlen);
 	if (!in)
 		return ret;
 	op->progress = 40;
-	ret = record(r, in->id, INSTANCE_STAGING, "starting the VMM", op, err, errlen);
+	lap(j, op, "instance loaded");
+	ret = record(j, in->id, INSTANCE_STAGING, "starting the VMM", op, err, errlen);
+	lap(j, op, "STAGING stored");
 	if (!ret && !strcmp(op->kind, "reset"))
-		supervisor__stop(r->sv, in->id, false, why, sizeof(why));
-	booted = ret ? ret : boot_vmm(r, in, why, sizeof(why));
+		supervisor__stop(j->sv, in->id, false, why, sizeof(why));
+	booted = ret ? ret : boot_vmm(j, in, why, sizeof(why));
+	lap(j, op, "VMM spawned, configured and started");
 	if (!ret && booted) {
 		snprintf(msg, sizeof(msg), "cannot start: %s", why);
 		runner_finish(op, booted == -EINVAL ? 400 : 500, msg);
-		ret = record(r, in->id, INSTANCE_TERMINATED, msg, op, err, errlen);
+		ret = record(j, in->id, INSTANCE_TERMINATED, msg, op, err, errlen);
 	} else if (!ret) {
 		runner_finish(op, 0, NULL);
-		ret = record(r, in->id, INSTANCE_RUNNING, "", op, err, errlen);
+		ret = record(j, in->id, INSTANCE_RUNNING, "", op, err, errlen);
+		lap(j, op, "RUNNING stored");
 		pr_info("instance %s: RUNNING", in->name);
 	}
 	free(in);
 	return ret;
 }
 
-static int step_stop(struct runner *r, struct store_op *op, char *err, size_t errlen)
+static int step_stop(const struct runner_job *j, struct store_op *op, char *err, size_t errlen)
 {
 	struct store_instance *in;
 	char how[STORE_TEXT_LEN - 32], msg[STORE_TEXT_LEN];
 	bool was_running;
 	int ret;
 
-	in = load(r, op, &ret, err, errlen);
+	in = load(j, op, &ret, err, errlen);
 	if (!in)
 		return ret;
-	was_running = supervisor__running(r->sv, in->id);
-	supervisor__stop(r->sv, in->id, true, how, sizeof(how));
+	was_running = supervisor__running(j->sv, in->id);
+	supervisor__stop(j->sv, in->id, true, how, sizeof(how));
 	/* An instance that had already ended keeps the reason it ended with. */
 	if (was_running || in->status != INSTANCE_TERMINATED)
 		snprintf(msg, sizeof(msg), "stopped on request: %s", how);
 	else
 		snprintf(msg, sizeof(msg), "%s", in->status_message);
 	runner_finish(op, 0, NULL);
-	ret = record(r, in->id, INSTANCE_TERMINATED, msg, op, err, errlen);
+	ret = record(j, in->id, INSTANCE_TERMINATED, msg, op, err, errlen);
 	free(in);
 	return ret;
 }
 
-static int step_delete(struct runner *r, struct store_op *op, char *err, size_t errlen)
+static int step_delete(const struct runner_job *j, struct store_op *op, char *err, size_t errlen)
 {
 	char how[STORE_TEXT_LEN];
 	int ret;
 
-	supervisor__stop(r->sv, op->target_id, true, how, sizeof(how));
-	ret = supervisor__remove(r->sv, op->target_id, err, errlen) ?:
-	      store__begin(r->st, err, errlen);
+	supervisor__stop(j->sv, op->target_id, true, how, sizeof(how));
+	ret = supervisor__remove(j->sv, op->target_id, err, errlen) ?:
+	      store__begin(j->st, err, errlen);
 	if (ret)
 		return ret;
 	/* Already gone (a repeated step after a crash) is fine. */
-	ret = store__instance_delete(r->st, op->target_id, err, errlen);
+	ret = store__instance_delete(j->st, op->target_id, err, errlen);
 	runner_finish(op, 0, NULL);
 	if (!ret)
-		ret = store__op_update(r->st, op, err, errlen);
-	return store__end(r->st, ret, err, errlen);
+		ret = store__op_update(j->st, op, err, errlen);
+	return store__end(j->st, ret, err, errlen);
 }
 
-int runner_instance_step(struct runner *r, struct store_op *op, char *err, size_t errlen)
+int runner_instance_step(const struct runner_job *j, struct store_op *op, char *err,
+			 size_t errlen)
 {
 	if (!strcmp(op->kind, "insert") || !strcmp(op->kind, "start") ||
 	    !strcmp(op->kind, "reset"))
-		return step_boot(r, op, err, errlen);
+		return step_boot(j, op, err, errlen);
 	if (!strcmp(op->kind, "stop"))
-		return step_stop(r, op, err, errlen);
+		return step_stop(j, op, err, errlen);
 	if (!strcmp(op->kind, "delete"))
-		return step_delete(r, op, err, errlen);
+		return step_delete(j, op, err, errlen);
 	runner_finish(op, 500, "this daemon does not know how to run this operation");
-	return store__op_update(r->st, op, err, errlen);
+	return store__op_update(j->st, op, err, errlen);
 }
 
 static void terminated(s64 id, const char *why, void *arg)
@@ -157,9 +169,9 @@ static void terminated(s64 id, const char *why, void *arg)
 		pr_info("instance %lld: TERMINATED: %s", (long long)id, why);
 }
 
-void runner_instance_reap(struct runner *r)
+void runner_instance_reap(struct runner *r, struct runner_inst *inst)
 {
-	supervisor__reap(r->sv, terminated, r);
+	supervisor__reap(inst->sv, terminated, r);
 }
 
 struct seen {
@@ -188,17 +200,22 @@ static int collect(const struct store_instance *in, void *arg)
 /* One instance after a restart: its VMM adopted, ended, or stopped when it should not run. */
 static void reconcile_one(struct runner *r, s64 id, enum instance_status status)
 {
+	struct runner_inst *inst = runner_inst_get(r, id);
 	char why[STORE_TEXT_LEN - 64], msg[STORE_TEXT_LEN], err[256];
 	struct store_op busy;
-	bool busy_op = !store__op_active_on(r->st, "instance", id, &busy, NULL, 0);
-	bool adopted = supervisor__adopt(r->sv, id, why, sizeof(why));
+	bool adopted;
 
+	if (!inst) {
+		pr_warn("instance %lld: out of memory to re-adopt its VMM", (long long)id);
+		return;
+	}
+	adopted = supervisor__adopt(inst->sv, id, why, sizeof(why));
 	/* An unfinished operation (resumed next) decides; so does a stored end. */
-	if (busy_op)
+	if (!store__op_active_on(r->st, "instance", id, &busy, NULL, 0))
 		return;
 	if (status == INSTANCE_TERMINATED) {
 		if (adopted)
-			supervisor__stop(r->sv, id, false, why, sizeof(why));
+			supervisor__stop(inst->sv, id, false, why, sizeof(why));
 		return;
 	}
 	if (adopted) {

@@ -3,6 +3,7 @@
  * schema migrations in one transaction, nested transactions and the SQL helpers.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,17 @@
 #include "util/log.h"
 
 #define BUSY_TIMEOUT_MS 5000
+
+/*
+ * The daemon's threads each have their own connection (the API's, the runner's dispatcher
+ * and workers'); WAL lets them read at once, but one writes at a time. Waiting for the write
+ * lock in SQLite's busy handler means sleeping 25 to 100 ms a try once a few tries failed,
+ * long after the lock came free; so the outermost transactions of this process queue on this
+ * mutex instead, and a writer starts as soon as the previous one commits. The busy timeout
+ * still covers writes outside a transaction. A thread must not begin a transaction on a second
+ * store while it holds one (none does).
+ */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 
 s64 store_now(void)
 {
@@ -182,12 +194,17 @@ int store__begin(struct store *st, char *err, size_t errlen)
 {
 	char sql[32];
 
-	if (st->tx_depth == 0)
+	if (st->tx_depth == 0) {
+		pthread_mutex_lock(&write_lock);
 		snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE");
-	else
+	} else {
 		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", st->tx_depth);
-	if (sql_exec(st, err, errlen, sql, NULL))
+	}
+	if (sql_exec(st, err, errlen, sql, NULL)) {
+		if (st->tx_depth == 0)
+			pthread_mutex_unlock(&write_lock);
 		return -EBUSY;
+	}
 	st->tx_depth++;
 	return 0;
 }
@@ -208,7 +225,8 @@ int store__commit(struct store *st, char *err, size_t errlen)
 		store__rollback(st);
 		return ret;
 	}
-	st->tx_depth--;
+	if (--st->tx_depth == 0)
+		pthread_mutex_unlock(&write_lock);
 	return 0;
 }
 
@@ -223,6 +241,7 @@ void store__rollback(struct store *st)
 		/* SQLite may have rolled back already (on SQLITE_FULL, say). */
 		if (!sqlite3_get_autocommit(st->db))
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		pthread_mutex_unlock(&write_lock);
 		return;
 	}
 	snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d", st->tx_depth, st->tx_depth);
@@ -353,6 +372,9 @@ void store__close(struct store *st)
 {
 	if (!st)
 		return;
+	/* An open transaction holds write_lock: give both up. */
+	while (st->tx_depth > 0)
+		store__rollback(st);
 	sqlite3_close(st->db);
 	free(st);
 }

@@ -247,6 +247,9 @@ int store__op_list(struct store *st, s64 project_id, store_op_fn fn, void *arg,
 		   char *err, size_t errlen);
 /* The oldest operation not DONE, -ENOENT when all are done. */
 int store__op_next_unfinished(struct store *st, struct store_op *out, char *err, size_t errlen);
+/* Every operation not DONE, oldest first, until fn returns non-0 (>0: stop, <0: that error). */
+int store__op_list_unfinished(struct store *st, store_op_fn fn, void *arg, char *err,
+			      size_t errlen);
 /* The unfinished operation on a target, if any (-ENOENT when none). */
 int store__op_active_on(struct store *st, const char *target_kind, s64 target_id,
 			struct store_op *out, char *err, size_t errlen);

@@ -114,6 +114,16 @@ int store__op_next_unfinished(struct store *st, struct store_op *out, char *err,
 			   read_op, out, err, errlen, "an unfinished operation");
 }
 
+int store__op_list_unfinished(struct store *st, store_op_fn fn, void *arg, char *err,
+			      size_t errlen)
+{
+	struct store_op op;
+
+	return sql_list(st, sql_prepare(st, err, errlen, OP_COLS "WHERE status != ? ORDER BY id",
+			"d", (int)OP_DONE), read_op, &op,
+			&(struct list_box){ (void (*)(void))fn, arg, call_op }, err, errlen);
+}
+
 int store__op_active_on(struct store *st, const char *target_kind, s64 target_id,
 			struct store_op *out, char *err, size_t errlen)
 {
