@@ -70,6 +70,8 @@ static int supervise(pid_t pid, int *status)
 	struct sigaction sa = { .sa_handler = forward_signal };
 	int ws;
 
+	/* The VMM has its own copies; the waiting root parent keeps no /dev/kvm, disk or tap. */
+	close_range(3, ~0U, 0);
 	child_pid = pid;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
