@@ -1,7 +1,9 @@
 /*
  * The daemon's life: lock the state directory, open the store, fill the public image
  * catalogue, start the operation runner (which re-adopts running VMMs and resumes what a crash
- * left), serve the API until a signal, then stop in reverse order. VMMs outlive the daemon.
+ * left), serve the API until a signal, then stop in reverse order: the API first, then the
+ * runner, which lets the steps in progress end and leaves the rest for the next daemon. VMMs
+ * outlive the daemon.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -282,8 +282,14 @@ static void *dispatch(void *arg)
 static void teardown(struct runner *r, bool dispatcher)
 {
 	struct runner_inst *inst;
+	int busy = 0;
 
 	pthread_mutex_lock(&r->lock);
+	for (int i = 0; i < RUNNER_WORKERS; i++)
+		busy += r->workers[i].inst != NULL;
+	if (busy)
+		pr_info("operation runner: waiting for the steps of %d operations in progress "
+			"(what they leave unfinished resumes in the next daemon)", busy);
 	r->stop = true;
 	pthread_cond_broadcast(&r->cond);
 	pthread_cond_broadcast(&r->work);
