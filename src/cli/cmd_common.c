@@ -37,6 +37,35 @@ const char *cli__optarg(int argc, char **argv, int *i)
 	return argv[++*i];
 }
 
+int cli__take_opt(int argc, char **argv, int *i, struct cli_opts *o,
+		  int (*value_opt)(void *args, int argc, char **argv, int *i), void *args)
+{
+	int c = cli__common_opt(argc, argv, i, o);
+
+	if (!c && value_opt)
+		c = value_opt(args, argc, argv, i);
+	return c < 0 ? EXIT_USAGE : c;
+}
+
+int cli__resource_opt(const char *cmd, int argc, char **argv, int *i, const char **coll,
+		      const char **name)
+{
+	static const char *const opts[][2] = { { "--organization", "organizations" },
+					       { "--folder", "folders" },
+					       { "--project", "projects" } };
+
+	for (size_t k = 0; k < 3; k++) {
+		if (strcmp(argv[*i], opts[k][0]))
+			continue;
+		if (*coll)
+			return cli__usage_error(cmd, "give one resource only");
+		*coll = opts[k][1];
+		*name = cli__optarg(argc, argv, i);
+		return *name ? 1 : -1;
+	}
+	return 0;
+}
+
 bool cli__path_safe(const char *s)
 {
 	if (!s || !*s)

@@ -52,10 +52,24 @@ int cli__show(json_t *v, const struct cli_opts *o, void (*print)(json_t *v));
 void cli__print_json(json_t *v);
 /* Parses a common option at argv[*i]; 1 when it was one, 0 when not, -1 on misuse. */
 int cli__common_opt(int argc, char **argv, int *i, struct cli_opts *o);
+/*
+ * An option at argv[*i] that is common or, through value_opt (may be NULL), the command's
+ * own: 1 when it was taken (with its value), 0 when argv[*i] is something else, EXIT_USAGE
+ * on misuse. value_opt returns 1, 0, -1 or EXIT_USAGE.
+ */
+int cli__take_opt(int argc, char **argv, int *i, struct cli_opts *o,
+		  int (*value_opt)(void *args, int argc, char **argv, int *i), void *args);
 /* Prints a usage error line; returns EXIT_USAGE. */
 int cli__usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The value of an option that takes one (argv[*i + 1]); NULL (and an error) when missing. */
 const char *cli__optarg(int argc, char **argv, int *i);
+/*
+ * --organization|--folder|--project NAME at argv[*i] into *coll (the API's collection) and
+ * *name: 1 when it was one, 0 when not, -1 or EXIT_USAGE on misuse (a value missing, a
+ * second resource).
+ */
+int cli__resource_opt(const char *cmd, int argc, char **argv, int *i, const char **coll,
+		      const char **name);
 /* URL-path-safe: names and constraint ids only ([A-Za-z0-9._-]); false otherwise. */
 bool cli__path_safe(const char *s);
 /* A string member or "". */

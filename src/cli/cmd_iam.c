@@ -28,11 +28,9 @@ struct args {
 	struct cli_opts o;
 };
 
-static int value_opt(struct args *a, int argc, char **argv, int *i)
+static int value_opt(void *args, int argc, char **argv, int *i)
 {
-	static const char *const opts[][2] = { { "--organization", "organizations" },
-					       { "--folder", "folders" },
-					       { "--project", "projects" } };
+	struct args *a = args;
 
 	if (!strcmp(argv[*i], "--member") || !strcmp(argv[*i], "--role")) {
 		const char **slot = argv[*i][2] == 'm' ? &a->member : &a->role;
@@ -40,26 +38,15 @@ static int value_opt(struct args *a, int argc, char **argv, int *i)
 		*slot = cli__optarg(argc, argv, i);
 		return *slot ? 1 : -1;
 	}
-	for (size_t k = 0; k < 3; k++) {
-		if (strcmp(argv[*i], opts[k][0]))
-			continue;
-		if (a->coll)
-			return cli__usage_error("iam", "give one resource only");
-		a->coll = opts[k][1];
-		a->name = cli__optarg(argc, argv, i);
-		return a->name ? 1 : -1;
-	}
-	return 0;
+	return cli__resource_opt("iam", argc, argv, i, &a->coll, &a->name);
 }
 
 static int parse(int argc, char **argv, struct args *a)
 {
 	for (int i = 1; i < argc; i++) {
-		int c = cli__common_opt(argc, argv, &i, &a->o);
+		int c = cli__take_opt(argc, argv, &i, &a->o, value_opt, a);
 
-		if (!c)
-			c = value_opt(a, argc, argv, &i);
-		if (c < 0 || c == EXIT_USAGE)
+		if (c == EXIT_USAGE)
 			return EXIT_USAGE;
 		if (c)
 			continue;

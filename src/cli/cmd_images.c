@@ -26,8 +26,9 @@ struct args {
 };
 
 /* File options become absolute paths: the daemon opens them from its own directory. */
-static int value_opt(struct args *a, int argc, char **argv, int *i)
+static int value_opt(void *args, int argc, char **argv, int *i)
 {
+	struct args *a = args;
 	static const char *const names[][2] = { { "--kernel", "kernel" }, { "--initrd", "initrd" },
 						{ "--disk", "disk" }, { "--family", "family" },
 						{ "--description", "description" } };
@@ -55,11 +56,9 @@ static int value_opt(struct args *a, int argc, char **argv, int *i)
 static int parse(int argc, char **argv, struct args *a)
 {
 	for (int i = 1; i < argc; i++) {
-		int c = cli__common_opt(argc, argv, &i, &a->o);
+		int c = cli__take_opt(argc, argv, &i, &a->o, value_opt, a);
 
-		if (!c)
-			c = value_opt(a, argc, argv, &i);
-		if (c < 0 || c == EXIT_USAGE)
+		if (c == EXIT_USAGE)
 			return EXIT_USAGE;
 		if (c)
 			continue;

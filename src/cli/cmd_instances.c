@@ -108,8 +108,9 @@ static int add_meta(struct args *a, const char *spec)
 }
 
 /* Options with a value; 1 when argv[*i] was one, 0 when not, EXIT_USAGE on misuse. */
-static int value_opt(struct args *a, int argc, char **argv, int *i)
+static int value_opt(void *args, int argc, char **argv, int *i)
 {
+	struct args *a = args;
 	static const char *const names[] = { "--project", "--machine-type", "--image",
 					     "--min-cpu-platform", "--disk", "--network-interface",
 					     "--metadata", "--start" };
@@ -133,11 +134,9 @@ static int value_opt(struct args *a, int argc, char **argv, int *i)
 static int parse(int argc, char **argv, struct args *a)
 {
 	for (int i = 1; i < argc; i++) {
-		int c = cli__common_opt(argc, argv, &i, &a->o);
+		int c = cli__take_opt(argc, argv, &i, &a->o, value_opt, a);
 
-		if (!c)
-			c = value_opt(a, argc, argv, &i);
-		if (c < 0 || c == EXIT_USAGE)
+		if (c == EXIT_USAGE)
 			return EXIT_USAGE;
 		if (c)
 			continue;

@@ -63,6 +63,12 @@ json_t *api__time(s64 t);
  */
 int api__project_of(struct api_ctx *c, const struct http_request *req, const char *perm,
 		    struct store_project *p, struct http_response *resp);
+/*
+ * The project (params[0]) and its instance (params[1]) into *p and *in, when the caller
+ * holds perm on the project; 0, or the error (404, 403) already replied.
+ */
+int api__instance_of(struct api_ctx *c, const struct http_request *req, const char *perm,
+		     struct store_project *p, struct store_instance *in, struct http_response *resp);
 /* The id of the organization, folder or project called name. */
 int api__resolve(struct store *st, enum resource_kind kind, const char *name, s64 *id,
 		 char *err, size_t errlen);

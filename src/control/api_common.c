@@ -271,6 +271,20 @@ int api__project_of(struct api_ctx *c, const struct http_request *req, const cha
 	return api__authorize(c, req, RES_PROJECT, p->id, perm, resp);
 }
 
+int api__instance_of(struct api_ctx *c, const struct http_request *req, const char *perm,
+		     struct store_project *p, struct store_instance *in, struct http_response *resp)
+{
+	char err[256];
+	int ret = api__project_of(c, req, perm, p, resp);
+
+	if (ret)
+		return ret;
+	ret = store__instance_get(c->st, p->id, req->params[1], in, err, sizeof(err));
+	if (ret)
+		api__fail(resp, ret, err);
+	return ret;
+}
+
 void api__reply_queued(struct api_ctx *c, struct http_response *resp, int ret, json_t *op,
 		       const char *err)
 {

@@ -15,24 +15,6 @@
 
 #define SERIAL_MAX (1024 * 1024)	/* at most this much of the console per reply */
 
-/*
- * The project and the instance named by the path, when the caller holds perm on the project;
- * false (and a reply) otherwise.
- */
-static bool lookup(struct api_ctx *c, const struct http_request *req, const char *perm,
-		   struct store_project *p, struct store_instance *in, struct http_response *resp)
-{
-	char err[256];
-	int ret;
-
-	if (api__project_of(c, req, perm, p, resp))
-		return false;
-	ret = store__instance_get(c->st, p->id, req->params[1], in, err, sizeof(err));
-	if (ret)
-		api__fail(resp, ret, err);
-	return !ret;
-}
-
 /* Whether the action may run now: a stopped instance cannot be reset, starting re-checks. */
 static int allowed(struct api_ctx *c, const char *kind, const struct store_project *p,
 		   struct store_instance *in, char *err, size_t errlen)
@@ -88,7 +70,7 @@ static void action(const struct http_request *req, struct http_response *resp, v
 		return;
 	}
 	snprintf(perm, sizeof(perm), "compute.instances.%s", kind);
-	if (!lookup(c, req, perm, &p, in, resp)) {
+	if (api__instance_of(c, req, perm, &p, in, resp)) {
 		free(in);
 		return;
 	}
@@ -182,7 +164,7 @@ void api_instance_serial(const struct http_request *req, struct http_response *r
 
 	if (!in || !con) {
 		api__error(resp, 500, "out of memory");
-	} else if (lookup(c, req, "compute.instances.getSerialPortOutput", &p, in, resp)) {
+	} else if (!api__instance_of(c, req, "compute.instances.getSerialPortOutput", &p, in, resp)) {
 		sscanf(req->query, "start=%lld", &start);
 		if (supervisor__path_in(c->state_dir, in->id, SV_SERIAL_OLD, con->old,
 					sizeof(con->old)) ||

@@ -91,19 +91,13 @@ void api_instance_update(const struct http_request *req, struct http_response *r
 {
 	struct api_ctx *c = ctx;
 	struct store_project p;
-	struct store_instance *in;
-	char err[256];
+	struct store_instance *in = calloc(1, sizeof(*in));
 	json_t *body;
-	int ret;
 
-	if (api__project_of(c, req, "compute.instances.update", &p, resp))
-		return;
-	in = calloc(1, sizeof(*in));
-	ret = in ? store__instance_get(c->st, p.id, req->params[1], in, err, sizeof(err)) :
-	      set_err(err, sizeof(err), ENOMEM, "out of memory");
-	if (ret)
-		api__fail(resp, ret, err);
-	else if ((body = api__body(req, resp, update_keys))) {
+	if (!in)
+		api__error(resp, 500, "out of memory");
+	else if (!api__instance_of(c, req, "compute.instances.update", &p, in, resp) &&
+		 (body = api__body(req, resp, update_keys))) {
 		update(c, &p, in, body, resp);
 		json_decref(body);
 	}

@@ -145,18 +145,11 @@ void api_instance_get(const struct http_request *req, struct http_response *resp
 {
 	struct api_ctx *c = ctx;
 	struct store_project p;
-	struct store_instance *in;
-	char err[256];
-	int ret;
+	struct store_instance *in = calloc(1, sizeof(*in));
 
-	if (api__project_of(c, req, "compute.instances.get", &p, resp))
-		return;
-	in = calloc(1, sizeof(*in));
-	ret = in ? store__instance_get(c->st, p.id, req->params[1], in, err, sizeof(err)) :
-	      set_err(err, sizeof(err), ENOMEM, "out of memory");
-	if (ret)
-		api__fail(resp, ret, err);
-	else
+	if (!in)
+		api__error(resp, 500, "out of memory");
+	else if (!api__instance_of(c, req, "compute.instances.get", &p, in, resp))
 		api__json(resp, 200, instance_parse__to_json(in, p.name));
 	free(in);
 }
@@ -228,15 +221,16 @@ void api_instance_delete(const struct http_request *req, struct http_response *r
 	json_t *op = NULL;
 	int ret;
 
-	if (api__project_of(c, req, "compute.instances.delete", &p, resp))
-		return;
 	in = calloc(1, sizeof(*in));
-	ret = in ? store__instance_get(c->st, p.id, req->params[1], in, err, sizeof(err)) :
-	      set_err(err, sizeof(err), ENOMEM, "out of memory");
-	if (!ret)
+	if (!in) {
+		api__error(resp, 500, "out of memory");
+		return;
+	}
+	if (!api__instance_of(c, req, "compute.instances.delete", &p, in, resp)) {
 		op = queue_delete(c, &p, in, err, sizeof(err), &ret);
+		api__reply_queued(c, resp, ret, op, err);
+	}
 	free(in);
-	api__reply_queued(c, resp, ret, op, err);
 }
 
 int api__instance_recheck(struct api_ctx *c, const struct store_project *p,

@@ -141,16 +141,13 @@ void api_instance_serial_connect(const struct http_request *req, struct http_res
 		api__error(resp, 500, "out of memory");
 		return;
 	}
-	if (api__project_of(c, req, "compute.instances.useSerialPort", &p, resp))
+	if (api__instance_of(c, req, "compute.instances.useSerialPort", &p, in, resp))
 		goto out;
-	ret = store__instance_get(c->st, p.id, req->params[1], in, err, sizeof(err));
-	if (!ret) {
-		body = api__body(req, resp, allowed);
-		if (!body)
-			goto out;
-		ret = api__str(body, "socket", true, &name, err, sizeof(err)) ?:
-		      hand_over(c, req, in, name, err, sizeof(err));
-	}
+	body = api__body(req, resp, allowed);
+	if (!body)
+		goto out;
+	ret = api__str(body, "socket", true, &name, err, sizeof(err)) ?:
+	      hand_over(c, req, in, name, err, sizeof(err));
 	if (ret)
 		api__fail(resp, ret, err);
 	else

@@ -299,34 +299,19 @@ static bool alive(pid_t pid)
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	return (int)n;
-}
-
 int sv_proc__ended(const struct supervisor *sv, const struct sv_vmm *v, int *ws)
 {
 	char path[PATH_MAX], text[32];
 
 	if (!supervisor__path(sv, v->id, SV_EXIT, path, sizeof(path)) &&
-	    read_file(path, text, sizeof(text)) > 0) {
+	    read_small_file(path, text, sizeof(text)) > 0) {
 		*ws = atoi(text);
 		return 1;
 	}
 	/* The monitor writes the status just after the VMM ends: both gone and no file is final. */
 	if (alive(v->pid) || alive(v->monitor))
 		return 0;
-	if (read_file(path, text, sizeof(text)) > 0) {
+	if (read_small_file(path, text, sizeof(text)) > 0) {
 		*ws = atoi(text);
 		return 1;
 	}
@@ -340,7 +325,7 @@ int sv_proc__read_pids(const struct supervisor *sv, s64 id, struct sv_vmm *v)
 	long pid, mon;
 
 	if (supervisor__path(sv, id, SV_PID, path, sizeof(path)) ||
-	    read_file(path, text, sizeof(text)) <= 0)
+	    read_small_file(path, text, sizeof(text)) <= 0)
 		return -ENOENT;
 	if (sscanf(text, "%ld %ld", &pid, &mon) != 2 || pid <= 1 || mon <= 1)
 		return -EINVAL;
@@ -354,7 +339,7 @@ bool sv_proc__is_vmm(pid_t pid, const char *sock)
 	int n;
 
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	n = read_file(path, buf, sizeof(buf));
+	n = read_small_file(path, buf, sizeof(buf));
 	if (n <= 0)
 		return false;
 	/* NUL-separated arguments: look for "run" and the socket path as whole arguments. */

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 typedef uint8_t u8;
 typedef uint16_t u16;
@@ -32,5 +33,8 @@ static inline u64 max_u64(u64 a, u64 b) { return a > b ? a : b; }
 /* Formats an error message into a caller's buffer; returns -err (a negative errno). */
 int set_err(char *err, size_t errlen, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Up to len - 1 bytes of path into buf, NUL-terminated: the count, or -errno. */
+ssize_t read_small_file(const char *path, char *buf, size_t len);
 
 #endif

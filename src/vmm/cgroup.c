@@ -25,21 +25,6 @@ static bool has_word(const char *list, const char *word, char sep)
 	return false;
 }
 
-static int read_text(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	return 0;
-}
-
 static int write_text(const char *dir, const char *file, const char *text)
 {
 	char path[PATH_MAX + 32];
@@ -112,7 +97,7 @@ static int pick_version(const struct mounts *m, char *why, size_t len)
 
 	if (m->v2[0]) {
 		snprintf(path, sizeof(path), "%s/cgroup.controllers", m->v2);
-		if (!read_text(path, ctl, sizeof(ctl)) && has_word(ctl, "cpu", ' ') &&
+		if (read_small_file(path, ctl, sizeof(ctl)) >= 0 && has_word(ctl, "cpu", ' ') &&
 		    has_word(ctl, "memory", ' '))
 			return 2;
 	}
