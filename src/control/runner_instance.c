@@ -32,8 +32,8 @@ static struct store_instance *load(const struct runner_job *j, struct store_op *
 }
 
 /* The instance's status and the operation, in one transaction. */
-static int record(const struct runner_job *j, s64 id, enum instance_status status, const char *msg,
-		  struct store_op *op, char *err, size_t errlen)
+static int record(const struct runner_job *j, s64 id, enum instance_status status,
+		  const char *msg, struct store_op *op, char *err, size_t errlen)
 {
 	int ret = store__begin(j->st, err, errlen);
 
@@ -48,7 +48,8 @@ static int record(const struct runner_job *j, s64 id, enum instance_status statu
 }
 
 /* Spawns, configures and starts the VMM; the result into buf (the failure's reason). */
-static int boot_vmm(const struct runner_job *j, const struct store_instance *in, char *buf, size_t len)
+static int boot_vmm(const struct runner_job *j, const struct store_instance *in, char *buf,
+		    size_t len)
 {
 	struct store_image img;
 	struct machine_type mt;
