@@ -58,6 +58,36 @@ static int open_image(const char *path, unsigned flags, char *err, size_t errlen
 	return set_err(err, errlen, errno, "disk %s: %s", path, strerror(errno));
 }
 
+/*
+ * "/dev/fd/N": a descriptor the VMM was started with (a jailing daemon opened the image). It
+ * is duplicated, never reopened: no path is looked up. Its access mode must allow what the
+ * drive does; its type is checked with the size (image_size).
+ */
+static int dup_image(int passed, const char *path, unsigned flags, char *err, size_t errlen)
+{
+	int fd = dup_passed_fd(passed), fl, ret = 0;
+
+	if (fd < 0)
+		return set_err(err, errlen, -fd, "disk %s: %s", path, fd == -EBADF ?
+			       "not an open descriptor (was it passed to this process?)" :
+			       strerror(-fd));
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		ret = set_err(err, errlen, errno, "disk %s: F_GETFL: %s", path, strerror(errno));
+	else if ((fl & O_ACCMODE) == O_WRONLY)
+		ret = set_err(err, errlen, EBADF, "disk %s: the descriptor is write-only", path);
+	else if (!(flags & DISK_RDONLY) && (fl & O_ACCMODE) != O_RDWR)
+		ret = set_err(err, errlen, EBADF, "disk %s: the descriptor is read-only but the "
+			      "drive is writable (pass it read-write, or add ,ro)", path);
+	else if ((flags & DISK_DIRECT) && !(fl & O_DIRECT) && fcntl(fd, F_SETFL, fl | O_DIRECT))
+		ret = set_err(err, errlen, EINVAL,
+			      "disk %s: its file system does not support direct=on", path);
+	if (!ret)
+		return fd;
+	close(fd);
+	return ret;
+}
+
 static int image_size(struct disk *d, char *err, size_t errlen)
 {
 	struct stat st;
@@ -181,13 +211,16 @@ int disk__open(struct disk **out, const char *path, unsigned flags, char *err, s
 	struct disk *d = NULL;
 	int ret;
 
-	ret = check_path(path, err, errlen);
+	int passed = path ? path_passed_fd(path) : -1;
+
+	ret = passed >= 0 ? 0 : check_path(path, err, errlen);
 	if (ret)
 		return ret;
 	ret = alloc_disk(&d, path, flags, err, errlen);
 	if (ret)
 		return ret;
-	d->fd = open_image(path, flags, err, errlen);
+	d->fd = passed >= 0 ? dup_image(passed, path, flags, err, errlen) :
+		open_image(path, flags, err, errlen);
 	if (d->fd < 0) {
 		ret = d->fd;
 		goto fail;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "control/store.h"
 #include "control/supervisor.h"
 
 /* A VMM the supervisor watches. */
@@ -36,8 +37,24 @@ struct supervisor {
 #define SV_KVM_PATH "/dev/kvm"
 #define SV_KVM_FD 3
 #define SV_KVM_FD_ARG "3"
+/*
+ * And the instance's disks and taps, opened by the daemon too: the image's disk (read-only),
+ * each instance disk (its mode), each NIC's tap, in that order, as fds SV_KVM_FD + 1, + 2, ...
+ * The VMM is configured with "/dev/fd/N" for them (sv_config.c, once supervisor.c calls
+ * sv_proc__spawn_boot; docs/hardening.md) and opens no path.
+ */
+#define SV_MAX_PASSED (1 + STORE_MAX_DISKS + STORE_MAX_NICS)
+#define SV_PASSED_FD(i) (SV_KVM_FD + 1 + (i))
 
-/* Spawns the VMM of instance id named name; its pids in v. The directory must exist. */
+/* Does a VMM of this daemon get its disks and taps as descriptors (a root daemon: jailed)? */
+bool sv_proc__passes_fds(void);
+/*
+ * Spawns the VMM of b's instance; its pids in v. The directory must exist. A failure to open
+ * a disk or tap for it is one line in err naming it; no VMM is started then.
+ */
+int sv_proc__spawn_boot(const struct supervisor *sv, const struct sv_boot *b,
+			struct sv_vmm *v, char *err, size_t errlen);
+/* The same without passed disks and taps (only /dev/kvm): the VMM opens their paths. */
 int sv_proc__spawn(const struct supervisor *sv, s64 id, const char *name, struct sv_vmm *v,
 		   char *err, size_t errlen);
 /* 1 when it ended (wait status in *ws, -1 when unknown because it vanished), 0 when alive. */

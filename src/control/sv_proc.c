@@ -3,8 +3,9 @@
  * session and exits; the monitor forks the VMM (its own process group), records both pids,
  * waits for it and writes its wait status to SV_EXIT. So the VMM outlives a daemon that dies,
  * and any later daemon learns how it ended. Between fork and exec only async-signal-safe calls.
- * As root, the VMM is jailed (sv_internal.h); it inherits only stdin, stdout and stderr, and
- * then /dev/kvm as fd 3 (SV_KVM_FD), opened by the daemon, so the VMM need not open it.
+ * As root, the VMM is jailed (sv_internal.h); it inherits only stdin, stdout and stderr,
+ * /dev/kvm as fd 3 (SV_KVM_FD), then its disks and taps as fds 4, 5, ... (SV_PASSED_FD), all
+ * opened by the daemon, so the VMM opens none of them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "control/sv_internal.h"
+#include "net/tap.h"
 #include "util/log.h"
 #include "vmm/cgroup.h"
 
@@ -30,6 +33,8 @@ struct spawn_plan {
 	char *argv[16];
 	int pipe_w;
 	int kvm_fd;		/* /dev/kvm for a jailed VMM, -1 for none */
+	int passed[SV_MAX_PASSED];	/* its disks and taps, to become SV_PASSED_FD(i) */
+	int npassed;
 };
 
 /* Decimal, without stdio (async-signal-safe); returns the length. */
@@ -84,11 +89,13 @@ static void __attribute__((noreturn)) exec_vmm(const struct spawn_plan *p)
 	out = open(p->vmm_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
-	/* dup2 onto itself would keep O_CLOEXEC. */
-	if (p->kvm_fd == SV_KVM_FD ? fcntl(SV_KVM_FD, F_SETFD, 0) < 0 :
-	    p->kvm_fd >= 0 && dup2(p->kvm_fd, SV_KVM_FD) < 0)
+	/* Every source is above the targets (keep_above), so no dup2 overwrites another. */
+	if (p->kvm_fd >= 0 && dup2(p->kvm_fd, SV_KVM_FD) < 0)
 		_exit(127);
-	close_from(p->kvm_fd >= 0 ? SV_KVM_FD + 1 : 3);
+	for (int i = 0; i < p->npassed; i++)
+		if (dup2(p->passed[i], SV_PASSED_FD(i)) < 0)
+			_exit(127);
+	close_from(p->kvm_fd >= 0 ? SV_PASSED_FD(p->npassed) : 3);
 	execv("/proc/self/exe", p->argv);
 	if (write(2, msg, sizeof(msg) - 1) < 0)
 		_exit(127);
@@ -175,23 +182,93 @@ static void __attribute__((noreturn)) detach(const struct spawn_plan *p)
 }
 
 /*
- * /dev/kvm, opened here for the VMM (above fd 2 even if the daemon lacks stdio): the jailed
- * VMM gets it as SV_KVM_FD and never opens the device itself.
+ * Moves fd above every descriptor the VMM gets (3 to SV_PASSED_FD(SV_MAX_PASSED - 1)), so
+ * exec_vmm's dup2s never overwrite a source; closes fd. The copy, or -1 (errno set).
  */
+static int keep_above(int fd)
+{
+	int copy = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, SV_PASSED_FD(SV_MAX_PASSED));
+	int e = errno;
+
+	if (fd >= 0)
+		close(fd);
+	errno = e;
+	return copy;
+}
+
+/* /dev/kvm, opened here for the VMM: the jailed VMM gets it as SV_KVM_FD. */
 static int open_kvm(struct spawn_plan *p, char *err, size_t errlen)
 {
-	int fd = open(SV_KVM_PATH, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
+	p->kvm_fd = keep_above(open(SV_KVM_PATH, O_RDWR | O_CLOEXEC));
+	if (p->kvm_fd < 0)
 		return set_err(err, errlen, errno, "cannot open %s for the VMM: %s", SV_KVM_PATH,
 			       strerror(errno));
-	p->kvm_fd = fd < 3 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : fd;
-	if (fd < 3)
-		close(fd);
-	if (p->kvm_fd < 0)
-		return set_err(err, errlen, errno, "cannot move the %s descriptor: %s",
-			       SV_KVM_PATH, strerror(errno));
 	return 0;
+}
+
+/* O_NONBLOCK until fstat says it is an image: a FIFO must not hang the daemon. -1, errno. */
+static int open_disk(const char *path, bool ro)
+{
+	int fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), e;
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st))
+		e = errno;
+	else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		e = EINVAL;
+	else if (fcntl(fd, F_SETFL, 0))
+		e = errno;
+	else
+		return fd;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+static int pass_disk(struct spawn_plan *p, const char *path, bool ro, char *err, size_t errlen)
+{
+	int fd = keep_above(open_disk(path, ro));
+
+	if (fd < 0)
+		return set_err(err, errlen, errno, "cannot open disk %s%s for the VMM: %s", path,
+			       ro ? " (read-only)" : "", strerror(errno));
+	p->passed[p->npassed++] = fd;
+	return 0;
+}
+
+/* tap.c attaches it (TUNSETIFF, vnet header) as for a VMM of its own; its errors name it. */
+static int pass_tap(struct spawn_plan *p, const char *name, char *err, size_t errlen)
+{
+	struct tap tap;
+	int ret = tap__open(&tap, name, err, errlen), fd;
+
+	if (ret)
+		return ret;
+	fd = keep_above(tap.fd);
+	if (fd < 0)
+		return set_err(err, errlen, errno, "tap %s: cannot move its descriptor: %s", name,
+			       strerror(errno));
+	p->passed[p->npassed++] = fd;
+	return 0;
+}
+
+/* In sv_config.c's order: the image's disk, the instance's disks, its NICs. */
+static int open_devices(const struct sv_boot *b, struct spawn_plan *p, char *err, size_t errlen)
+{
+	int ret = b->img->disk[0] ? pass_disk(p, b->img->disk, true, err, errlen) : 0;
+
+	for (int i = 0; !ret && i < b->in->ndisks; i++)
+		ret = pass_disk(p, b->in->disks[i].source, b->in->disks[i].read_only, err, errlen);
+	for (int i = 0; !ret && i < b->in->nnics; i++)
+		ret = pass_tap(p, b->in->nics[i].host_dev, err, errlen);
+	return ret;
+}
+
+bool sv_proc__passes_fds(void)
+{
+	return geteuid() == 0;
 }
 
 /*
@@ -199,7 +276,7 @@ static int open_kvm(struct spawn_plan *p, char *err, size_t errlen)
  * its cgroup come from the machine type, set by sv_config__boot before InstanceStart.
  */
 static int plan_jail(const struct supervisor *sv, s64 id, const char *name,
-		     struct spawn_plan *p, char *err, size_t errlen)
+		     const struct sv_boot *b, struct spawn_plan *p, char *err, size_t errlen)
 {
 	long long uid = SV_JAIL_ID_BASE + id % SV_JAIL_ID_SPAN;
 	char leaf[CGROUP_LEAF_MAX];
@@ -219,11 +296,11 @@ static int plan_jail(const struct supervisor *sv, s64 id, const char *name,
 	p->argv[12] = "--kvm-fd";
 	p->argv[13] = SV_KVM_FD_ARG;
 	p->argv[14] = NULL;
-	return open_kvm(p, err, errlen);
+	return open_kvm(p, err, errlen) ?: b ? open_devices(b, p, err, errlen) : 0;
 }
 
-static int plan(const struct supervisor *sv, s64 id, const char *name, struct spawn_plan *p,
-		char *err, size_t errlen)
+static int plan(const struct supervisor *sv, s64 id, const char *name,
+		const struct sv_boot *b, struct spawn_plan *p, char *err, size_t errlen)
 {
 	char serial[PATH_MAX], con[PATH_MAX];
 	int ret = supervisor__path(sv, id, SV_SOCK, p->sock, sizeof(p->sock)) ?:
@@ -251,11 +328,20 @@ static int plan(const struct supervisor *sv, s64 id, const char *name, struct sp
 	p->argv[6] = "--name";
 	p->argv[7] = (char *)name;
 	p->argv[8] = NULL;
-	return geteuid() == 0 ? plan_jail(sv, id, name, p, err, errlen) : 0;
+	return sv_proc__passes_fds() ? plan_jail(sv, id, name, b, p, err, errlen) : 0;
 }
 
-int sv_proc__spawn(const struct supervisor *sv, s64 id, const char *name, struct sv_vmm *v,
-		   char *err, size_t errlen)
+/* The daemon's copies: the VMM has its own once forked, or none when it failed. */
+static void close_plan(struct spawn_plan *p)
+{
+	if (p->kvm_fd >= 0)
+		close(p->kvm_fd);
+	for (int i = 0; i < p->npassed; i++)
+		close(p->passed[i]);
+}
+
+static int spawn(const struct supervisor *sv, s64 id, const char *name,
+		 const struct sv_boot *b, struct sv_vmm *v, char *err, size_t errlen)
 {
 	struct spawn_plan *p = calloc(1, sizeof(*p));
 	int fds[2], ret, ws;
@@ -265,12 +351,11 @@ int sv_proc__spawn(const struct supervisor *sv, s64 id, const char *name, struct
 	if (!p)
 		return set_err(err, errlen, ENOMEM, "out of memory");
 	p->kvm_fd = -1;
-	ret = plan(sv, id, name, p, err, errlen);
+	ret = plan(sv, id, name, b, p, err, errlen);
 	if (!ret && pipe2(fds, O_CLOEXEC))
 		ret = set_err(err, errlen, errno, "pipe: %s", strerror(errno));
 	if (ret) {
-		if (p->kvm_fd >= 0)
-			close(p->kvm_fd);
+		close_plan(p);
 		free(p);
 		return ret;
 	}
@@ -279,8 +364,7 @@ int sv_proc__spawn(const struct supervisor *sv, s64 id, const char *name, struct
 	if (child == 0)
 		detach(p);
 	close(fds[1]);
-	if (p->kvm_fd >= 0)
-		close(p->kvm_fd);
+	close_plan(p);
 	if (child > 0)
 		while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
 			;
@@ -292,6 +376,18 @@ int sv_proc__spawn(const struct supervisor *sv, s64 id, const char *name, struct
 			       child < 0 ? strerror(errno) : "its monitor failed");
 	*v = (struct sv_vmm){ .id = id, .pid = pids[0], .monitor = pids[1] };
 	return 0;
+}
+
+int sv_proc__spawn_boot(const struct supervisor *sv, const struct sv_boot *b,
+			struct sv_vmm *v, char *err, size_t errlen)
+{
+	return spawn(sv, b->in->id, b->in->name, b, v, err, errlen);
+}
+
+int sv_proc__spawn(const struct supervisor *sv, s64 id, const char *name, struct sv_vmm *v,
+		   char *err, size_t errlen)
+{
+	return spawn(sv, id, name, NULL, v, err, errlen);
 }
 
 static bool alive(pid_t pid)

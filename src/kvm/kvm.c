@@ -64,26 +64,18 @@ static unsigned read_max_vcpus(const struct kvm_system *kvm)
 
 int kvm__path_fd(const char *path)
 {
-	const char *digits = path + strlen("/dev/fd/");
-	char *end;
-	long fd;
-
-	if (strncmp(path, "/dev/fd/", strlen("/dev/fd/")) || *digits < '0' || *digits > '9')
-		return -1;
-	errno = 0;
-	fd = strtol(digits, &end, 10);
-	return *end || errno || fd > 1 << 20 ? -1 : (int)fd;
+	return path_passed_fd(path);
 }
 
 /* A passed descriptor is duplicated (fcntl: on every seccomp list that may get here). */
 static int dup_passed(int fd, char *err, size_t errlen)
 {
-	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	int copy = dup_passed_fd(fd);
 
 	if (copy < 0)
-		return set_err(err, errlen, errno, "KVM descriptor %d: %s", fd,
-			       errno == EBADF ? "not open (was it passed to this process?)" :
-			       strerror(errno));
+		return set_err(err, errlen, -copy, "KVM descriptor %d: %s", fd,
+			       copy == -EBADF ? "not open (was it passed to this process?)" :
+			       strerror(-copy));
 	return copy;
 }
 

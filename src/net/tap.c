@@ -79,6 +79,42 @@ static int check_vnet_hdr(int fd, const char *name, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * "/dev/fd/N": a tap some other process (a jailing daemon) attached with TUNSETIFF and passed
+ * to us. It is duplicated, never reopened; TUNGETIFF says whether it is an attached tap with
+ * the vnet header, and gives its interface name.
+ */
+static int adopt_fd(int passed, struct tap *tap, const char *name, char *err, size_t errlen)
+{
+	int fd = dup_passed_fd(passed), fl;
+	struct ifreq ifr;
+
+	if (fd < 0)
+		return set_err(err, errlen, -fd, "tap %s: %s", name, fd == -EBADF ?
+			       "not an open descriptor (was it passed to this process?)" :
+			       strerror(-fd));
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
+		close(fd);
+		return set_err(err, errlen, errno == EBADFD ? EINVAL : errno,
+			       "tap %s: not an attached tun/tap descriptor (TUNGETIFF: %s)", name,
+			       strerror(errno));
+	}
+	if ((ifr.ifr_flags & (IFF_TAP | IFF_TUN | IFF_NO_PI | IFF_VNET_HDR)) !=
+	    (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR)) {
+		close(fd);
+		return set_err(err, errlen, EINVAL, "tap %s: interface %.16s is not a tap attached "
+			       "with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR", name, ifr.ifr_name);
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		close(fd);
+		return set_err(err, errlen, errno, "tap %s: O_NONBLOCK: %s", name, strerror(errno));
+	}
+	snprintf(tap->name, sizeof(tap->name), "%.*s", (int)sizeof(tap->name) - 1, ifr.ifr_name);
+	return fd;
+}
+
 /* TUNSETOFFLOAD refuses bits it does not know, so try the richest set first. */
 static unsigned probe_offloads(int fd)
 {
@@ -95,12 +131,40 @@ static unsigned probe_offloads(int fd)
 	return 0;
 }
 
+/* The vnet header length, the offloads probed and left off: the tap is ready (owns fd). */
+static int finish(struct tap *tap, int fd, const char *name, char *err, size_t errlen)
+{
+	int ret = check_vnet_hdr(fd, name, err, errlen);
+
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	tap->offloads = probe_offloads(fd);
+	if (ioctl(fd, TUNSETOFFLOAD, 0UL) < 0)
+		pr_warn("tap %s: cannot turn offloads off: %s", name, strerror(errno));
+	tap->fd = fd;
+	tap->is_tap = true;
+	return 0;
+}
+
+static int open_passed(struct tap *tap, int passed, const char *name, char *err, size_t errlen)
+{
+	int fd = adopt_fd(passed, tap, name, err, errlen);
+
+	return fd < 0 ? fd : finish(tap, fd, name, err, errlen);
+}
+
 int tap__open(struct tap *tap, const char *name, char *err, size_t errlen)
 {
 	int fd, ret;
 
+	int passed = path_passed_fd(name);
+
 	memset(tap, 0, sizeof(*tap));
 	tap->fd = -1;
+	if (passed >= 0)
+		return open_passed(tap, passed, name, err, errlen);
 	if (!name[0] || strlen(name) >= TAP_NAME_MAX)
 		return set_err(err, errlen, EINVAL, "tap '%s': the name must be 1 to %d characters",
 			       name, TAP_NAME_MAX - 1);
@@ -110,15 +174,7 @@ int tap__open(struct tap *tap, const char *name, char *err, size_t errlen)
 	ret = set_iff(fd, tap, name, err, errlen);
 	if (ret)
 		goto close_fd;
-	ret = check_vnet_hdr(fd, name, err, errlen);
-	if (ret)
-		goto close_fd;
-	tap->offloads = probe_offloads(fd);
-	if (ioctl(fd, TUNSETOFFLOAD, 0UL) < 0)
-		pr_warn("tap %s: cannot turn offloads off: %s", name, strerror(errno));
-	tap->fd = fd;
-	tap->is_tap = true;
-	return 0;
+	return finish(tap, fd, name, err, errlen);
 close_fd:
 	close(fd);
 	return ret;

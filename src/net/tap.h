@@ -23,6 +23,9 @@ struct tap {
  * Attaches to tap NAME (an existing one from `ip tuntap add`, or a new one, which needs
  * CAP_NET_ADMIN), probes its offloads and leaves them all off. Returns 0 or -errno with one
  * line in err: no /dev/net/tun, no permission, name busy, not a tap, no vnet header support.
+ * NAME "/dev/fd/N" is a tap descriptor this process was started with (attached by a jailing
+ * daemon): duplicated, not opened; refused unless TUNGETIFF shows IFF_TAP|IFF_NO_PI|IFF_VNET_HDR.
+ * tap->name is then the interface's own name.
  */
 int tap__open(struct tap *tap, const char *name, char *err, size_t errlen) __must_check;
 /*

@@ -36,5 +36,12 @@ int set_err(char *err, size_t errlen, int errnum, const char *fmt, ...)
 
 /* Up to len - 1 bytes of path into buf, NUL-terminated: the count, or -errno. */
 ssize_t read_small_file(const char *path, char *buf, size_t len);
+/*
+ * N when path is "/dev/fd/N" (a descriptor this process was started with), else -1. No
+ * file system look-up: the caller duplicates N with dup_passed_fd instead of opening path.
+ */
+int path_passed_fd(const char *path);
+/* A close-on-exec copy of fd, above 2 (F_DUPFD_CLOEXEC): the copy or -errno (-EBADF: closed). */
+int dup_passed_fd(int fd);
 
 #endif

@@ -437,6 +437,61 @@ static void test_short_transfer(void)
 	unlink(img);
 }
 
+/* A disk passed as "/dev/fd/N" is duplicated, its mode and type checked; the path unused. */
+static void test_passed_fd(void)
+{
+	struct disk *d = NULL;
+	char err[256], path[32];
+	int rw, ro, fds[2];
+
+	make_image(IMG_SIZE);
+	rw = open(img, O_RDWR | O_CLOEXEC);
+	ro = open(img, O_RDONLY | O_CLOEXEC);
+	CHECK(rw >= 0 && ro >= 0);
+	snprintf(path, sizeof(path), "/dev/fd/%d", rw);
+	CHECK_EQ(disk__open(&d, path, backend_flags, err, sizeof(err)), 0);
+	CHECK(d && d->fd != rw && d->size == IMG_SIZE && (fcntl(d->fd, F_GETFD) & FD_CLOEXEC));
+	disk__close(d);
+	d = NULL;
+	close(rw);	/* its file, and so the lock, is the one the disk had */
+	/* A read-only descriptor serves a read-only drive, but not a writable one. */
+	snprintf(path, sizeof(path), "/dev/fd/%d", ro);
+	CHECK_EQ(disk__open(&d, path, DISK_RDONLY | backend_flags, err, sizeof(err)), 0);
+	disk__close(d);
+	d = NULL;
+	CHECK_EQ(disk__open(&d, path, backend_flags, err, sizeof(err)), -EBADF);
+	CHECK(strstr(err, path) && strstr(err, "read-only") && !strchr(err, '\n'));
+	close(ro);
+	/* A closed descriptor, then a pipe (no image): one line each. */
+	CHECK_EQ(disk__open(&d, path, DISK_RDONLY, err, sizeof(err)), -EBADF);
+	CHECK(strstr(err, path) && strstr(err, "not an open descriptor"));
+	CHECK_EQ(pipe(fds), 0);
+	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
+	CHECK_EQ(disk__open(&d, path, DISK_RDONLY, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, path) && strstr(err, "not a regular file or block device"));
+	CHECK(d == NULL);
+	close(fds[0]);
+	close(fds[1]);
+	unlink(img);
+}
+
+/* The helper: only "/dev/fd/" and decimal digits name a descriptor. */
+static void test_path_passed_fd(void)
+{
+	CHECK_EQ(path_passed_fd("/dev/fd/4"), 4);
+	CHECK_EQ(path_passed_fd("/dev/fd/0"), 0);
+	CHECK_EQ(path_passed_fd("/dev/fd/123"), 123);
+	CHECK_EQ(path_passed_fd("/dev/fd/"), -1);
+	CHECK_EQ(path_passed_fd("/dev/fd/4x"), -1);
+	CHECK_EQ(path_passed_fd("/dev/fd/-4"), -1);
+	CHECK_EQ(path_passed_fd("/dev/fd/ 4"), -1);
+	CHECK_EQ(path_passed_fd("/dev/fd/99999999999999999999"), -1);
+	CHECK_EQ(path_passed_fd("/dev/fd4"), -1);
+	CHECK_EQ(path_passed_fd("/tmp/disk.img"), -1);
+	CHECK_EQ(path_passed_fd(""), -1);
+	CHECK_EQ(dup_passed_fd(-1), -EBADF);
+}
+
 static void run_all(void)
 {
 	RUN(test_round_trip);
@@ -448,6 +503,7 @@ static void run_all(void)
 	RUN(test_locking);
 	RUN(test_direct);
 	RUN(test_close_drains);
+	RUN(test_passed_fd);
 }
 
 static void test_backend_uring(void)
@@ -518,6 +574,7 @@ int main(void)
 {
 	RUN(test_backend_uring);
 	RUN(test_bad_files);
+	RUN(test_path_passed_fd);
 	RUN(test_not_writable);
 	RUN(test_short_transfer);
 	printf("# back-end: io_uring (when available)\n");

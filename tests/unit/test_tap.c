@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <net/ethernet.h>
@@ -241,6 +242,60 @@ static void test_bad_names(void)
 	CHECK_EQ(tap.fd, -1);
 }
 
+/* A daemon's tap, passed as "/dev/fd/N": duplicated and checked, never reopened. */
+static void passed_fd(void)
+{
+	struct tap daemon, tap;
+	char err[256], path[32];
+	int fds[2];
+
+	open_or_skip(&daemon, "nvtest3");
+	snprintf(path, sizeof(path), "/dev/fd/%d", daemon.fd);
+	CHECK_EQ(tap__open(&tap, path, err, sizeof(err)), 0);
+	CHECK(tap.fd >= 0 && tap.fd != daemon.fd && tap.is_tap);
+	CHECK_STR(tap.name, "nvtest3");
+	CHECK(fcntl(tap.fd, F_GETFD) & FD_CLOEXEC);
+	CHECK(fcntl(tap.fd, F_GETFL) & O_NONBLOCK);
+	CHECK(tap.offloads & TUN_F_CSUM);
+	tap__close(&tap);
+	tap__close(&daemon);
+	/* Closed now: refused with one line, and nothing is opened instead. */
+	CHECK_EQ(tap__open(&tap, path, err, sizeof(err)), -EBADF);
+	CHECK(strstr(err, path) && strstr(err, "not an open descriptor"));
+	CHECK_EQ(tap.fd, -1);
+	CHECK_EQ(pipe(fds), 0);
+	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
+	CHECK(tap__open(&tap, path, err, sizeof(err)) < 0);
+	CHECK(strstr(err, path) && strstr(err, "not an attached tun/tap descriptor"));
+	CHECK_EQ(tap.fd, -1);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void test_passed_fd(void)
+{
+	run_in_netns(passed_fd);
+}
+
+/* An unattached /dev/net/tun descriptor is no tap either (TUNGETIFF: EBADFD). */
+static void unattached(void)
+{
+	struct tap tap;
+	char err[256], path[32];
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	CHECK(fd >= 0);
+	snprintf(path, sizeof(path), "/dev/fd/%d", fd);
+	CHECK_EQ(tap__open(&tap, path, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "not an attached tun/tap descriptor"));
+	close(fd);
+}
+
+static void test_unattached(void)
+{
+	run_in_netns(unattached);
+}
+
 static void test_from_fd(void)
 {
 	int fds[2];
@@ -414,6 +469,8 @@ int main(void)
 {
 	RUN(test_bad_names);
 	RUN(test_from_fd);
+	RUN(test_passed_fd);
+	RUN(test_unattached);
 	RUN(test_frame_exchange);
 	RUN(test_offloads_and_carrier);
 	RUN(test_busy_and_wrong_kind);
