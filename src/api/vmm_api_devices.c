@@ -197,6 +197,9 @@ static int check_tap_name(const char *name, char *err, size_t errlen)
 	char path[64];
 	struct stat sb;
 
+	/* A tap descriptor the VMM was started with: tap__open checks it (TUNGETIFF). */
+	if (path_passed_fd(name) >= 0 && strlen(name) < sizeof(((struct net_option *)0)->tap))
+		return 0;
 	if (!*name || strlen(name) >= sizeof(((struct net_option *)0)->tap) ||
 	    strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
 		return set_err(err, errlen, EINVAL, "host_dev_name \"%.40s\" is not a network "

@@ -191,6 +191,9 @@ int api_path__check(const char *field, const char *path, bool block_ok, bool wan
 		return set_err(err, errlen, EINVAL, "%s is empty.", field);
 	if (strlen(path) >= sizeof(((struct disk_option *)0)->path))
 		return set_err(err, errlen, ENAMETOOLONG, "%s is too long.", field);
+	/* A descriptor the VMM was started with: disk__open checks its mode and type. */
+	if (path_passed_fd(path) >= 0)
+		return 0;
 	if (stat(path, &sb))
 		return set_err(err, errlen, errno, "%s %s: %s.", field, path, strerror(errno));
 	if (!S_ISREG(sb.st_mode) && !(block_ok && S_ISBLK(sb.st_mode)))

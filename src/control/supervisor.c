@@ -252,7 +252,7 @@ static int spawn_and_start(struct supervisor *sv, const struct sv_boot *b, const
 			   char *err, size_t errlen)
 {
 	struct sv_vmm v;
-	int ret = sv_proc__spawn(sv, b->in->id, b->in->name, &v, err, errlen), ws;
+	int ret = sv_proc__spawn_boot(sv, b, &v, err, errlen), ws;
 
 	if (ret)
 		return ret;

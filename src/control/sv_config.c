@@ -108,16 +108,28 @@ static void limits(const char *sock, const struct sv_boot *b)
 		pr_warn("supervisor: instance %s: %s", b->in->name, err);
 }
 
+/*
+ * What the VMM opens: path, or for a jailed VMM "/dev/fd/N", the descriptor sv_proc.c opened
+ * from it and passed (the i-th, in the order below: image disk, disks, NICs).
+ */
+static const char *source(const char *path, int i, char *buf, size_t len)
+{
+	if (!sv_proc__passes_fds())
+		return path;
+	snprintf(buf, len, "/dev/fd/%d", SV_PASSED_FD(i));
+	return buf;
+}
+
 /* Drive ids are the API's charset: diskN. The image's own disk comes first, as the root. */
 static int drives(const char *sock, const struct sv_boot *b, char *err, size_t errlen)
 {
-	char path[32], id[16];
-	int ret = 0, n = 0;
+	char path[32], id[16], fd[24];
+	int ret = 0, n = 0, img = !!b->img->disk[0];
 
-	if (b->img->disk[0]) {
+	if (img) {
 		ret = call(sock, "PUT", "/drives/image", json_pack("{s:s,s:s,s:b,s:b}", "drive_id",
-			   "image", "path_on_host", b->img->disk, "is_root_device", 1,
-			   "is_read_only", 1), CALL_TIMEOUT_MS, err, errlen);
+			   "image", "path_on_host", source(b->img->disk, 0, fd, sizeof(fd)),
+			   "is_root_device", 1, "is_read_only", 1), CALL_TIMEOUT_MS, err, errlen);
 		n++;
 	}
 	for (int i = 0; !ret && i < b->in->ndisks; i++) {
@@ -126,7 +138,8 @@ static int drives(const char *sock, const struct sv_boot *b, char *err, size_t e
 		snprintf(id, sizeof(id), "disk%d", i);
 		snprintf(path, sizeof(path), "/drives/%s", id);
 		ret = call(sock, "PUT", path, json_pack("{s:s,s:s,s:b,s:b}", "drive_id", id,
-			   "path_on_host", d->source, "is_root_device", d->boot && !n,
+			   "path_on_host", source(d->source, img + i, fd, sizeof(fd)),
+			   "is_root_device", d->boot && !n,
 			   "is_read_only", d->read_only), CALL_TIMEOUT_MS, err, errlen);
 		n += d->boot;
 	}
@@ -135,8 +148,8 @@ static int drives(const char *sock, const struct sv_boot *b, char *err, size_t e
 
 static int nics(const char *sock, const struct sv_boot *b, char *err, size_t errlen)
 {
-	char path[48], id[16];
-	int ret = 0;
+	char path[48], id[16], fd[24];
+	int ret = 0, first = !!b->img->disk[0] + b->in->ndisks;
 
 	for (int i = 0; !ret && i < b->in->nnics; i++) {
 		const struct store_nic *nic = &b->in->nics[i];
@@ -144,7 +157,8 @@ static int nics(const char *sock, const struct sv_boot *b, char *err, size_t err
 
 		snprintf(id, sizeof(id), "net%d", i);
 		snprintf(path, sizeof(path), "/network-interfaces/%s", id);
-		body = json_pack("{s:s,s:s}", "iface_id", id, "host_dev_name", nic->host_dev);
+		body = json_pack("{s:s,s:s}", "iface_id", id, "host_dev_name",
+				 source(nic->host_dev, first + i, fd, sizeof(fd)));
 		if (nic->mac[0])
 			json_object_set_new(body, "guest_mac", json_string(nic->mac));
 		ret = call(sock, "PUT", path, body, CALL_TIMEOUT_MS, err, errlen);
