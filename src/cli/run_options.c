@@ -105,25 +105,27 @@ static int parse_uint(const char *s, unsigned long long min, unsigned long long 
 	return 0;
 }
 
-/* file=PATH[,socket=SOCK]: the socket (vmm/console.h) takes a client's input, gets output. */
+/*
+ * file=PATH[,socket=SOCK]: the socket (vmm/console.h) takes a client's input, gets output.
+ * Copied into the config: nothing to free, however often the option is given.
+ */
 static int parse_console_file(const char *arg, struct vm_config *cfg, char *err, size_t errlen)
 {
-	char *path = strdup(arg + 5), *sock = path ? strstr(path, ",socket=") : NULL;
+	const char *path = arg + 5, *sock = strstr(path, ",socket=");
+	size_t path_len = sock ? (size_t)(sock - path) : strlen(path);
 
-	if (!path)
-		return set_err(err, errlen, ENOMEM, "out of memory");
-	if (sock) {
-		*sock = '\0';
+	if (sock)
 		sock += strlen(",socket=");
-	}
-	if (!*path || (sock && !*sock)) {
-		free(path);
+	if (!path_len || (sock && !*sock))
 		return set_err(err, errlen, EINVAL, "--console: '%s' is not file=PATH"
 			       "[,socket=SOCK]", arg);
-	}
+	if (path_len >= sizeof(cfg->console_path) ||
+	    (sock && strlen(sock) >= sizeof(cfg->console_socket)))
+		return set_err(err, errlen, ENAMETOOLONG, "--console: a path in '%.60s' is too long",
+			       arg);
 	cfg->console = CONSOLE_FILE;
-	cfg->console_path = path;	/* lives as long as the process */
-	cfg->console_socket = sock;
+	snprintf(cfg->console_path, sizeof(cfg->console_path), "%.*s", (int)path_len, path);
+	snprintf(cfg->console_socket, sizeof(cfg->console_socket), "%s", sock ? sock : "");
 	return 0;
 }
 

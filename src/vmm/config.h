@@ -2,6 +2,8 @@
 #ifndef NV_VMM_CONFIG_H
 #define NV_VMM_CONFIG_H
 
+#include <limits.h>
+
 #include "devices/virtio/blk.h"
 #include "devices/virtio/net.h"
 #include "util/util.h"
@@ -19,8 +21,8 @@ struct vm_config {
 	unsigned ncpus;
 	u64 memory_mib;
 	enum console_mode console;
-	const char *console_path;	/* CONSOLE_FILE */
-	const char *console_socket;	/* also a unix socket for one client (console.h); NULL: none */
+	char console_path[PATH_MAX];	/* CONSOLE_FILE */
+	char console_socket[108];	/* also a unix socket for one client (console.h); "": none */
 	bool nested;
 	const char *kvm_path;		/* /dev/kvm unless testing */
 	bool rng;			/* virtio-rng */

@@ -67,7 +67,7 @@ int console__open(struct console *c, const struct vm_config *cfg, char *err, siz
 		if (c->out_fd < 0)
 			return set_err(err, errlen, errno, "--console file=%s: %s", cfg->console_path,
 				       strerror(errno));
-		if (cfg->console_socket &&
+		if (cfg->console_socket[0] &&
 		    console__socket_open(c, cfg->console_socket, err, errlen)) {
 			close(c->out_fd);
 			c->out_fd = -1;

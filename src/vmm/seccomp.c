@@ -167,7 +167,7 @@ static int add_rule(scmp_filter_ctx ctx, const struct seccomp_rule *r,
 		ret = add_ioctls(ctx, nr, list);
 		break;
 	case ARG_FIRST:
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, r->value));
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, r->value, 0));
 		break;
 	default:
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);

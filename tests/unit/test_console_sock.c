@@ -39,8 +39,8 @@ static int open_console(struct console *c)
 
 	vm_config__defaults(&cfg);
 	cfg.console = CONSOLE_FILE;
-	cfg.console_path = file_path;
-	cfg.console_socket = sock_path;
+	snprintf(cfg.console_path, sizeof(cfg.console_path), "%s", file_path);
+	snprintf(cfg.console_socket, sizeof(cfg.console_socket), "%s", sock_path);
 	return console__open(c, &cfg, err, sizeof(err));
 }
 
