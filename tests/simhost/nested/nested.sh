@@ -37,6 +37,15 @@ for s in "$@"; do
 	case $s in
 	on) l1 on nested-on --cpus 2 --nested on ;;
 	off) l1 off nested-off --cpus 2 ;;
-	linux) l1 linux l2-linux --cpus 2 --nested on ;;
+	linux)
+		l1 linux l2-linux --cpus 2 --nested on
+		# L1 itself dying (exit 4, a triple fault) is the known fault below L1, seen with
+		# QEMU as the L2's VMM too (docs/nested.md): nothing inside L1 can retry it, so
+		# L1 is booted once more and the test shows the first one's report.
+		if [ "$st" = 4 ]; then
+			echo "L1RETRY linux: L1 exited 4 (crashed); booting it once more"
+			l1 linux l2-linux --cpus 2 --nested on
+		fi
+		;;
 	esac
 done
