@@ -264,6 +264,17 @@ int cli__mutate(const char *method, const char *path, json_t *body, const struct
 	return ret;
 }
 
+int cli__get_show(const char *path, const struct cli_opts *o, void (*print)(json_t *v))
+{
+	json_t *v;
+	int ret = cli__call("GET", path, NULL, &v);
+
+	if (!ret)
+		cli__show(v, o, print);
+	json_decref(v);
+	return ret;
+}
+
 void cli__print_json(json_t *v)
 {
 	char *s = json_dumps(v, JSON_INDENT(2));

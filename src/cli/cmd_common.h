@@ -48,6 +48,8 @@ int cli__mutate(const char *method, const char *path, json_t *body, const struct
 		const char *done_msg);
 /* Prints JSON (--format json) or calls print for a table; exit code 0. */
 int cli__show(json_t *v, const struct cli_opts *o, void (*print)(json_t *v));
+/* GET path from the daemon and cli__show what comes back; the exit status. */
+int cli__get_show(const char *path, const struct cli_opts *o, void (*print)(json_t *v));
 /* A print for cli__show: v as indented JSON. */
 void cli__print_json(json_t *v);
 /* Parses a common option at argv[*i]; 1 when it was one, 0 when not, -1 on misuse. */

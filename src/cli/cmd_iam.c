@@ -110,7 +110,6 @@ int cmd_iam(int argc, char **argv)
 {
 	struct args a = { 0 };
 	char path[256];
-	json_t *v;
 	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "--help")) {
@@ -127,9 +126,5 @@ int cmd_iam(int argc, char **argv)
 		return cli__usage_error("iam", "unknown action '%s'", a.verb);
 	if (a.effective)
 		strcat(path, "?effective=true");
-	ret = cli__call("GET", path, NULL, &v);
-	if (!ret)
-		cli__show(v, &a.o, print_policy);
-	json_decref(v);
-	return ret;
+	return cli__get_show(path, &a.o, print_policy);
 }

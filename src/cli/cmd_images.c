@@ -112,20 +112,13 @@ static int create(struct args *a, const char *path)
 static int run(struct args *a)
 {
 	char path[256], msg[160];
-	json_t *v;
-	int ret;
 
 	if (a->project)
 		snprintf(path, sizeof(path), "/v1/projects/%s/images", a->project);
 	else
 		snprintf(path, sizeof(path), "/v1/images");
-	if (!strcmp(a->verb, "list")) {
-		ret = cli__call("GET", path, NULL, &v);
-		if (!ret)
-			cli__show(v, &a->o, print_list);
-		json_decref(v);
-		return ret;
-	}
+	if (!strcmp(a->verb, "list"))
+		return cli__get_show(path, &a->o, print_list);
 	if (!a->name)
 		return cli__usage_error("images", "%s needs a NAME", a->verb);
 	if (!strcmp(a->verb, "create"))
@@ -139,11 +132,7 @@ static int run(struct args *a)
 	}
 	if (strcmp(a->verb, "describe"))
 		return cli__usage_error("images", "unknown action '%s'", a->verb);
-	ret = cli__call("GET", path, NULL, &v);
-	if (!ret)
-		cli__show(v, &a->o, cli__print_json);
-	json_decref(v);
-	return ret;
+	return cli__get_show(path, &a->o, cli__print_json);
 }
 
 int cmd_images(int argc, char **argv)

@@ -245,36 +245,23 @@ static void print_serial(json_t *v)
 	fputs(cli__s(v, "contents"), stdout);
 }
 
-static int serial(struct args *a, char *path)
+static int serial(struct args *a, char *path
+)
 {
-	json_t *v;
-	int ret;
-
 	if (a->start && strspn(a->start, "0123456789") != strlen(a->start))
 		return cli__usage_error("instances", "--start wants a byte offset");
 	snprintf(path + strlen(path), 256 - strlen(path), "/serialPort?start=%s",
 		 a->start ? a->start : "0");
-	ret = cli__call("GET", path, NULL, &v);
-	if (!ret)
-		cli__show(v, &a->o, print_serial);
-	json_decref(v);
-	return ret;
+	return cli__get_show(path, &a->o, print_serial);
 }
 
 static int run(struct args *a)
 {
 	char path[256], msg[200];
-	json_t *v;
-	int ret;
 
 	snprintf(path, sizeof(path), "/v1/projects/%s/instances", a->project);
-	if (!strcmp(a->verb, "list")) {
-		ret = cli__call("GET", path, NULL, &v);
-		if (!ret)
-			cli__show(v, &a->o, print_list);
-		json_decref(v);
-		return ret;
-	}
+	if (!strcmp(a->verb, "list"))
+		return cli__get_show(path, &a->o, print_list);
 	if (!a->name)
 		return cli__usage_error("instances", "%s needs a NAME", a->verb);
 	if (!strcmp(a->verb, "create"))
@@ -296,12 +283,8 @@ static int run(struct args *a)
 		return update(a, path);
 	if (strcmp(a->verb, "describe"))
 		return cli__usage_error("instances", "unknown action '%s'", a->verb);
-	ret = cli__call("GET", path, NULL, &v);
 	/* An instance nests objects: JSON reads better than a flattened table. */
-	if (!ret)
-		cli__show(v, &a->o, cli__print_json);
-	json_decref(v);
-	return ret;
+	return cli__get_show(path, &a->o, cli__print_json);
 }
 
 int cmd_instances(int argc, char **argv)

@@ -66,17 +66,11 @@ static int parse(int argc, char **argv, struct cli_opts *o, const char **verb,
 static int list(const char *project, const struct cli_opts *o)
 {
 	char path[160];
-	json_t *v;
-	int ret;
 
 	if (!project || !cli__path_safe(project))
 		return cli__usage_error("operations", "list needs --project");
 	snprintf(path, sizeof(path), "/v1/projects/%s/operations", project);
-	ret = cli__call("GET", path, NULL, &v);
-	if (!ret)
-		cli__show(v, o, print_list);
-	json_decref(v);
-	return ret;
+	return cli__get_show(path, o, print_list);
 }
 
 int cmd_operations(int argc, char **argv)
@@ -131,8 +125,6 @@ static void print_types(json_t *v)
 int cmd_machine_types(int argc, char **argv)
 {
 	struct cli_opts o = { 0 };
-	json_t *v;
-	int ret;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
@@ -143,9 +135,5 @@ int cmd_machine_types(int argc, char **argv)
 			return cli__usage_error("machine-types", "unexpected argument '%s'",
 						argv[i]);
 	}
-	ret = cli__call("GET", "/v1/machineTypes", NULL, &v);
-	if (!ret)
-		cli__show(v, &o, print_types);
-	json_decref(v);
-	return ret;
+	return cli__get_show("/v1/machineTypes", &o, print_types);
 }

@@ -104,7 +104,6 @@ static int run(const struct kind *k, int argc, char **argv)
 {
 	struct args a = { 0 };
 	char path[256], msg[160], q[96] = "";
-	json_t *v;
 	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "--help")) {
@@ -118,11 +117,7 @@ static int run(const struct kind *k, int argc, char **argv)
 		if (a.org && cli__path_safe(a.org))
 			snprintf(q, sizeof(q), "?organization=%s", a.org);
 		snprintf(path, sizeof(path), "/v1/%s%s", k->cmd, q);
-		ret = cli__call("GET", path, NULL, &v);
-		if (!ret)
-			cli__show(v, &a.o, print_list);
-		json_decref(v);
-		return ret;
+		return cli__get_show(path, &a.o, print_list);
 	}
 	if (strcmp(a.verb, "create") && strcmp(a.verb, "describe") && strcmp(a.verb, "delete"))
 		return cli__usage_error(k->cmd, "unknown action '%s'", a.verb);
@@ -137,11 +132,7 @@ static int run(const struct kind *k, int argc, char **argv)
 		snprintf(msg, sizeof(msg), "Deleted %s %s.", k->one, a.name);
 		return cli__mutate("DELETE", path, NULL, &a.o, msg);
 	}
-	ret = cli__call("GET", path, NULL, &v);
-	if (!ret)
-		cli__show(v, &a.o, print_one);
-	json_decref(v);
-	return ret;
+	return cli__get_show(path, &a.o, print_one);
 }
 
 int cmd_orgs(int argc, char **argv)

@@ -100,7 +100,6 @@ int cmd_policy(int argc, char **argv)
 {
 	struct args a = { 0 };
 	char path[256];
-	json_t *v;
 	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "--help")) {
@@ -116,9 +115,5 @@ int cmd_policy(int argc, char **argv)
 		return set(&a, path);
 	if (strcmp(a.verb, "describe"))
 		return cli__usage_error("policy", "unknown action '%s'", a.verb);
-	ret = cli__call("GET", path, NULL, &v);
-	if (!ret)
-		cli__show(v, &a.o, print_policy);
-	json_decref(v);
-	return ret;
+	return cli__get_show(path, &a.o, print_policy);
 }
