@@ -285,11 +285,12 @@ static int poll_timeout(struct http_server *s, long long now)
 static int serve_once(struct http_server *s, struct pollfd *pfd)
 {
 	int n = 2, ret;
+	bool busy = is_busy(s);
 
 	pfd[0] = (struct pollfd){ .fd = s->stop_pipe[0], .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
 	for (int i = 0; i < s->nconns; i++) {
-		http_conn__set_busy(s->conns[i], is_busy(s));
+		http_conn__set_busy(s->conns[i], busy);
 		pfd[n++] = (struct pollfd){ .fd = http_conn__fd(s->conns[i]),
 					    .events = http_conn__events(s->conns[i]) };
 	}

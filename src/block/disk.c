@@ -267,6 +267,13 @@ u64 disk__size(const struct disk *d)
 	return d->size;
 }
 
+bool disk__serves_inline(const struct disk *d)
+{
+	/* Worker threads without a single thread started serve inline too (disk_threads.c). */
+	return d->backend == DISK_BACKEND_INLINE || d->backend == DISK_BACKEND_MEMORY ||
+	       (d->backend == DISK_BACKEND_THREADS && !d->nworkers);
+}
+
 bool disk__readonly(const struct disk *d)
 {
 	return d->flags & DISK_RDONLY;

@@ -68,6 +68,8 @@ void disk__close(struct disk *d);
 
 u64 disk__size(const struct disk *d);
 bool disk__readonly(const struct disk *d);
+/* Whether disk__queue may finish requests itself (inline, memory): then they are reaped at once. */
+bool disk__serves_inline(const struct disk *d);
 /* "io_uring", "threads", "inline" or "memory" (tmpfs: inline and threads): how requests are served. */
 const char *disk__backend(const struct disk *d);
 /*

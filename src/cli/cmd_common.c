@@ -224,14 +224,10 @@ int cli__wait_op(json_t *op, const struct cli_opts *o, json_t **done)
 
 int cli__show(json_t *v, const struct cli_opts *o, void (*print)(json_t *v))
 {
-	if (o->json) {
-		char *s = json_dumps(v, JSON_INDENT(2));
-
-		printf("%s\n", s ? s : "null");
-		free(s);
-	} else {
+	if (o->json)
+		cli__print_json(v);
+	else
 		print(v);
-	}
 	return 0;
 }
 
@@ -279,6 +275,6 @@ void cli__print_json(json_t *v)
 {
 	char *s = json_dumps(v, JSON_INDENT(2));
 
-	printf("%s\n", s ? s : "");
+	printf("%s\n", s ? s : "null");
 	free(s);
 }

@@ -14,6 +14,6 @@ void vm_config__defaults(struct vm_config *cfg)
 	cfg->kvm_path = "/dev/kvm";
 	cfg->rng = true;
 	cfg->seccomp = true;
-	cfg->jail_uid = 65534;	/* nobody, nogroup */
-	cfg->jail_gid = 65534;
+	cfg->jail_uid = JAIL_DEFAULT_ID;
+	cfg->jail_gid = JAIL_DEFAULT_ID;
 }

@@ -36,6 +36,7 @@ struct vm_config {
 	u32 jail_uid, jail_gid;		/* --jail-user */
 };
 
+#define JAIL_DEFAULT_ID 65534	/* --jail-user by default: nobody / nogroup */
 #define VM_DEFAULT_CPUS 1
 #define VM_DEFAULT_MEMORY_MIB 256
 #define VM_MAX_CPUS 255		/* xAPIC IDs and the MP table hold 8 bits */

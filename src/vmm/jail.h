@@ -10,7 +10,6 @@
 
 #include "vmm/config.h"
 
-#define JAIL_DEFAULT_ID 65534	/* nobody / nogroup */
 #define JAIL_NOFILE 1024	/* RLIMIT_NOFILE inside */
 
 /*

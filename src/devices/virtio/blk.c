@@ -468,7 +468,9 @@ static void queue_notify(struct virtio_device *vdev, unsigned q)
 		return;
 	pthread_mutex_lock(&blk->lock);
 	process_queue(blk, q);
-	complete_all(blk);
+	/* io_uring and worker completions arrive through on_disk_event instead. */
+	if (disk__serves_inline(blk->disk))
+		complete_all(blk);
 	unlock_and_signal(blk);
 }
 
