@@ -68,9 +68,7 @@ static int dup_image(int passed, const char *path, unsigned flags, char *err, si
 	int fd = dup_passed_fd(passed), fl, ret = 0;
 
 	if (fd < 0)
-		return set_err(err, errlen, -fd, "disk %s: %s", path, fd == -EBADF ?
-			       "not an open descriptor (was it passed to this process?)" :
-			       strerror(-fd));
+		return set_err(err, errlen, -fd, "disk %s: %s", path, passed_fd_strerror(fd));
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0)
 		ret = set_err(err, errlen, errno, "disk %s: F_GETFL: %s", path, strerror(errno));

@@ -21,7 +21,7 @@
  */
 static void close_passed_kvm_fd(const struct vm_config *cfg)
 {
-	int fd = kvm__path_fd(cfg->kvm_path);
+	int fd = path_passed_fd(cfg->kvm_path);
 
 	if (fd >= 0)
 		close(fd);

@@ -181,7 +181,6 @@ int iam__effective(struct store *st, uid_t uid, uid_t daemon_uid, enum resource_
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	out->superuser = iam__superuser(uid, daemon_uid);
 	c = malloc(sizeof(*c));
 	if (!c)
 		return set_err(err, errlen, ENOMEM, "iam: out of memory");
@@ -198,7 +197,8 @@ int iam__effective(struct store *st, uid_t uid, uid_t daemon_uid, enum resource_
 			out->source = c->nodes[i];
 		}
 	}
-	if (out->superuser)
+	/* Root and the daemon's user hold every permission: admin, wherever bound. */
+	if (iam__superuser(uid, daemon_uid))
 		out->role = IAM_ADMIN;
 	free(c);
 	return ret;

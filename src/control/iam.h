@@ -51,7 +51,6 @@ bool iam__superuser(uid_t uid, uid_t daemon_uid);
 
 /* The caller's role on a resource: the highest bound on it or above it, and where. */
 struct iam_effective {
-	bool superuser;
 	struct iam_node resource;	/* the resource asked about */
 	enum iam_role role;
 	struct iam_node source;		/* where role is bound (when not IAM_NONE) */

@@ -21,21 +21,16 @@ int store__iam_add(struct store *st, enum resource_kind kind, s64 id, u32 uid,
 		   enum iam_role role, bool *added, char *err, size_t errlen)
 {
 	char sql[160];
-	s64 n = 0;
 	int ret = bad_role(role, err, errlen);
 
 	*added = false;
 	if (ret)
 		return ret;
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM iam_bindings WHERE %s = ? AND "
-		 "member_uid = ? AND role = ?", column(kind));
-	ret = sql_count(st, err, errlen, &n, sql, "iid", id, (s64)uid, (int)role);
-	if (ret || n)
-		return ret;
-	snprintf(sql, sizeof(sql), "INSERT INTO iam_bindings (%s, member_uid, role, created) "
-		 "VALUES (?, ?, ?, ?)", column(kind));
+	/* The unique index per resource kind makes a binding that exists a no-op. */
+	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO iam_bindings (%s, member_uid, role, "
+		 "created) VALUES (?, ?, ?, ?)", column(kind));
 	ret = sql_exec(st, err, errlen, sql, "iidi", id, (s64)uid, (int)role, store_now());
-	*added = !ret;
+	*added = !ret && sqlite3_changes(st->db) > 0;
 	return ret;
 }
 

@@ -62,11 +62,6 @@ static unsigned read_max_vcpus(const struct kvm_system *kvm)
 	return max > 0 ? (unsigned)max : 4;
 }
 
-int kvm__path_fd(const char *path)
-{
-	return path_passed_fd(path);
-}
-
 /* A passed descriptor is duplicated (fcntl: on every seccomp list that may get here). */
 static int dup_passed(int fd, char *err, size_t errlen)
 {
@@ -74,8 +69,7 @@ static int dup_passed(int fd, char *err, size_t errlen)
 
 	if (copy < 0)
 		return set_err(err, errlen, -copy, "KVM descriptor %d: %s", fd,
-			       copy == -EBADF ? "not open (was it passed to this process?)" :
-			       strerror(-copy));
+			       passed_fd_strerror(copy));
 	return copy;
 }
 
@@ -96,7 +90,7 @@ static int open_path(const char *path, char *err, size_t errlen)
 
 static int open_device(struct kvm_system *kvm, const char *path, char *err, size_t errlen)
 {
-	int passed = kvm__path_fd(path);
+	int passed = path_passed_fd(path);
 
 	kvm->fd = passed >= 0 ? dup_passed(passed, err, errlen) : open_path(path, err, errlen);
 	if (kvm->fd < 0)

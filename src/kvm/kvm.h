@@ -24,8 +24,6 @@ struct kvm_system {
  * `nestvisor run --kvm-fd`) is duplicated, so no path or permission is needed.
  */
 int kvm__open(struct kvm_system *kvm, const char *path, char *err, size_t errlen) __must_check;
-/* N when path is "/dev/fd/N", else -1. */
-int kvm__path_fd(const char *path);
 void kvm__close(struct kvm_system *kvm);
 
 /* KVM_CHECK_EXTENSION on the system fd: > 0 supported (often a size or count), 0 not, < 0 error. */

@@ -95,7 +95,7 @@ static void read_kvm(struct nested_facts *f, const struct kvm_system *kvm)
  */
 static bool kvm_exists(const char *kvm_path)
 {
-	int fd = kvm__path_fd(kvm_path);
+	int fd = path_passed_fd(kvm_path);
 
 	if (fd >= 0)
 		return fcntl(fd, F_GETFD) >= 0;

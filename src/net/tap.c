@@ -90,9 +90,7 @@ static int adopt_fd(int passed, struct tap *tap, const char *name, char *err, si
 	struct ifreq ifr;
 
 	if (fd < 0)
-		return set_err(err, errlen, -fd, "tap %s: %s", name, fd == -EBADF ?
-			       "not an open descriptor (was it passed to this process?)" :
-			       strerror(-fd));
+		return set_err(err, errlen, -fd, "tap %s: %s", name, passed_fd_strerror(fd));
 	memset(&ifr, 0, sizeof(ifr));
 	if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
 		close(fd);

@@ -47,3 +47,9 @@ int dup_passed_fd(int fd)
 
 	return copy < 0 ? -errno : copy;
 }
+
+const char *passed_fd_strerror(int neg_errno)
+{
+	return neg_errno == -EBADF ? "not an open descriptor (was it passed to this process?)" :
+	       strerror(-neg_errno);
+}

@@ -43,5 +43,7 @@ ssize_t read_small_file(const char *path, char *buf, size_t len);
 int path_passed_fd(const char *path);
 /* A close-on-exec copy of fd, above 2 (F_DUPFD_CLOEXEC): the copy or -errno (-EBADF: closed). */
 int dup_passed_fd(int fd);
+/* What dup_passed_fd's -errno means, for an error line. */
+const char *passed_fd_strerror(int neg_errno);
 
 #endif
