@@ -15,24 +15,33 @@
 #include "vmm/machine.h"
 #include "vmm/seccomp.h"
 
-/*
- * A descriptor passed with --kvm-fd is only where the VM's own duplicate came from: once the
- * machine is built nothing opens KVM again, so it is closed (one /dev/kvm fd, not two).
- */
-static void close_passed_kvm_fd(const struct vm_config *cfg)
+static void close_passed(const char *path)
 {
-	int fd = path_passed_fd(cfg->kvm_path);
+	int fd = path_passed_fd(path);
 
 	if (fd >= 0)
 		close(fd);
 }
 
-static int run_machine(const struct vm_config *cfg, struct machine *m,
-		       struct vmm_api_server *srv)
+/*
+ * Descriptors passed as "/dev/fd/N" (--kvm-fd, a daemon's disks and taps) are only where the
+ * machine's own duplicates came from: once it is built nothing opens them again (there is no
+ * hot-plug), so they are closed: one descriptor per device, not two.
+ */
+static void close_passed_fds(const struct vm_config *cfg)
+{
+	close_passed(cfg->kvm_path);
+	for (unsigned i = 0; i < cfg->ndisks; i++)
+		close_passed(cfg->disks[i].path);
+	for (unsigned i = 0; i < cfg->nnets; i++)
+		close_passed(cfg->nets[i].tap);
+}
+
+static int run_machine(struct machine *m, struct vmm_api_server *srv)
 {
 	int status;
 
-	close_passed_kvm_fd(cfg);
+	close_passed_fds(&m->cfg);	/* what the machine was built with (the API's drives) */
 	status = machine__run(m);
 
 	vmm_api_server__detach(srv);	/* before the machine goes away */
@@ -57,7 +66,7 @@ static int run_with_api(const struct vm_config *cfg, struct machine *m)
 	if (!cfg->kernel_path) {
 		status = vmm_api_server__wait_for_start(srv, m);
 		if (!status)
-			status = run_machine(cfg, m, srv);
+			status = run_machine(m, srv);
 	} else if (machine__init(m, cfg, err, sizeof(err))) {
 		pr_err("%s", err);
 		status = EXIT_VMM_ERROR;
@@ -66,7 +75,7 @@ static int run_with_api(const struct vm_config *cfg, struct machine *m)
 		machine__exit(m);
 		status = EXIT_VMM_ERROR;
 	} else {
-		status = run_machine(cfg, m, srv);
+		status = run_machine(m, srv);
 	}
 	vmm_api_server__destroy(srv);
 	return status;
@@ -111,7 +120,7 @@ int cmd_run(int argc, char **argv)
 		pr_err("%s", err);
 		status = EXIT_VMM_ERROR;
 	} else {
-		close_passed_kvm_fd(&cfg);
+		close_passed_fds(&m->cfg);
 		status = machine__run(m);
 		machine__exit(m);
 	}
