@@ -192,21 +192,19 @@ static int mode_pio(void)
 
 /* ---- PCI configuration space ---------------------------------------------------------- */
 
-static void cfg_select(u32 bus, u32 dev, u32 fn, u32 off)
-{
-	outl(0xcf8, 0x80000000u | bus << 16 | dev << 11 | fn << 8 | (off & 0xfc));
-}
-
+/* Any bus, device and function, including ones pci__scan never visits. */
 static u32 cfg_read(u32 bus, u32 dev, u32 fn, u32 off)
 {
-	cfg_select(bus, dev, fn, off);
-	return inl(0xcfc);
+	struct pci_dev d = {.bus = (u8)bus, .dev = (u8)dev, .fn = (u8)fn};
+
+	return pci__read32(&d, (u8)off);
 }
 
 static void cfg_write(u32 bus, u32 dev, u32 fn, u32 off, u32 v)
 {
-	cfg_select(bus, dev, fn, off);
-	outl(0xcfc, v);
+	struct pci_dev d = {.bus = (u8)bus, .dev = (u8)dev, .fn = (u8)fn};
+
+	pci__write32(&d, (u8)off, v);
 }
 
 #define SAVE_MAX 32
