@@ -257,7 +257,6 @@ static json_t *create_in_tx(struct api_ctx *c, const struct http_request *req, i
 			    int *ret)
 {
 	static const char *const kinds[] = { "organization", "folder", "project" };
-	static const char *const coll[] = { "organizations", "folders", "projects" };
 	char target[STORE_TEXT_LEN];
 	s64 org_id = 0, folder_id = 0, id = 0;
 	json_t *op = NULL;
@@ -285,7 +284,7 @@ static json_t *create_in_tx(struct api_ctx *c, const struct http_request *req, i
 		*ret = store__project_insert(c->st, name, org_id, folder_id, &p, err, errlen);
 		id = p.id;
 	}
-	snprintf(target, sizeof(target), "%s/%s", coll[which], name);
+	iam__path(which, name, target, sizeof(target));
 	if (!*ret && !(op = api__done_op(c->st, "insert", kinds[which], target, id, 0, err, errlen)))
 		*ret = -EIO;
 	*ret = store__end(c->st, *ret, err, errlen);
@@ -337,7 +336,6 @@ static void delete(const struct http_request *req, struct http_response *resp,
 		   struct api_ctx *c, int which)
 {
 	static const char *const kinds[] = { "organization", "folder", "project" };
-	static const char *const coll[] = { "organizations", "folders", "projects" };
 	static const char *const perms[] = { "resourcemanager.organizations.delete",
 					     "resourcemanager.folders.delete",
 					     "resourcemanager.projects.delete" };
@@ -360,7 +358,7 @@ static void delete(const struct http_request *req, struct http_response *resp,
 		ret = store__folder_delete(c->st, name, err, sizeof(err));
 	else
 		ret = store__project_delete(c->st, name, err, sizeof(err));
-	snprintf(target, sizeof(target), "%s/%s", coll[which], name);
+	iam__path(which, name, target, sizeof(target));
 	api__end_done_op(c, resp, ret, "delete", kinds[which], target, 0, 0, err, sizeof(err));
 }
 

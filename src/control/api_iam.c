@@ -13,7 +13,6 @@
 #include "control/api.h"
 #include "control/iam.h"
 
-static const char *const coll[] = { "organizations", "folders", "projects" };
 
 int api__resolve(struct store *st, enum resource_kind kind, const char *name, s64 *id,
 		 char *err, size_t errlen)
@@ -65,8 +64,8 @@ int api__caller_may_open(struct api_ctx *c, const struct http_request *req, cons
 /* "resourcemanager.projects.getIamPolicy" and the like. */
 static const char *perm_name(enum resource_kind kind, bool set, char *buf, size_t len)
 {
-	snprintf(buf, len, "resourcemanager.%s.%s", coll[kind], set ? "setIamPolicy" :
-		 "getIamPolicy");
+	snprintf(buf, len, "resourcemanager.%s.%s", store__collection(kind),
+		 set ? "setIamPolicy" : "getIamPolicy");
 	return buf;
 }
 
@@ -224,7 +223,8 @@ static void change(const struct http_request *req, struct http_response *resp,
 		ret = store__iam_add(c->st, kind, id, uid, role, &added, err, sizeof(err));
 	else
 		ret = store__iam_remove(c->st, kind, id, uid, role, err, sizeof(err));
-	snprintf(target, sizeof(target), "%s/%s/iamPolicy", coll[kind], req->params[0]);
+	snprintf(target, sizeof(target), "%s/%s/iamPolicy", store__collection(kind),
+		 req->params[0]);
 	api__end_done_op(c, resp, ret, "setIamPolicy", "iamPolicy", target, id, 0, err,
 			 sizeof(err));
 }

@@ -15,7 +15,6 @@
 static int op_authorize(struct api_ctx *c, const struct http_request *req,
 			const struct store_op *op, struct http_response *resp)
 {
-	static const char *const coll[] = { "organizations/", "folders/", "projects/" };
 	static const char *const perms[] = { "resourcemanager.organizations.get",
 					     "resourcemanager.folders.get",
 					     "resourcemanager.projects.get" };
@@ -26,10 +25,12 @@ static int op_authorize(struct api_ctx *c, const struct http_request *req,
 		return api__authorize(c, req, RES_PROJECT, op->project_id,
 				      "compute.operations.get", resp);
 	for (int k = 0; k < 3; k++) {
-		size_t n = strlen(coll[k]);
+		const char *coll = store__collection((enum resource_kind)k);
+		size_t n = strlen(coll);
 
-		if (strncmp(op->target, coll[k], n))
+		if (strncmp(op->target, coll, n) || op->target[n] != '/')
 			continue;
+		n++;
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(op->target + n, "/"),
 			 op->target + n);
 		if (!api__resolve(c->st, (enum resource_kind)k, name, &id, NULL, 0))

@@ -10,7 +10,6 @@
 #include "control/api.h"
 #include "control/policy.h"
 
-static const char *const coll[] = { "organizations", "folders", "projects" };
 
 static const char *constraint_of(const struct http_request *req, struct http_response *resp)
 {
@@ -27,7 +26,7 @@ static json_t *effective_json(const struct policy_effective *e)
 	char src[STORE_NAME_LEN + 16];
 
 	if (e->explicit_set)
-		snprintf(src, sizeof(src), "%s/%s", coll[e->source_kind], e->source);
+		snprintf(src, sizeof(src), "%s/%s", store__collection(e->source_kind), e->source);
 	else
 		snprintf(src, sizeof(src), "default");
 	return json_pack("{s:b,s:s,s:b}", "enforced", e->enforced, "source", src, "default",
@@ -56,7 +55,7 @@ static void get(const struct http_request *req, struct http_response *resp, stru
 		api__fail(resp, ret, err);
 		return;
 	}
-	snprintf(resource, sizeof(resource), "%s/%s", coll[kind], req->params[0]);
+	snprintf(resource, sizeof(resource), "%s/%s", store__collection(kind), req->params[0]);
 	o = json_pack("{s:s,s:s,s:s}", "constraint", constraint, "resource", resource,
 		      "setting", policy__setting_name(v));
 	if (v != POLICY_INHERIT)
@@ -130,8 +129,8 @@ static void set(const struct http_request *req, struct http_response *resp, stru
 		api__fail(resp, ret, err);
 		return;
 	}
-	snprintf(target, sizeof(target), "%s/%s/policies/%s", coll[kind], req->params[0],
-		 constraint);
+	snprintf(target, sizeof(target), "%s/%s/policies/%s", store__collection(kind),
+		 req->params[0], constraint);
 	ret = api__resolve(c->st, kind, req->params[0], &id, err, sizeof(err)) ?:
 	      store__policy_set(c->st, kind, id, constraint, v, err, sizeof(err));
 	api__end_done_op(c, resp, ret, "setPolicy", "policy", target, id, 0, err, sizeof(err));

@@ -111,9 +111,7 @@ int iam__parse_member(const char *s, u32 *uid)
 
 const char *iam__path(enum resource_kind kind, const char *name, char *buf, size_t len)
 {
-	static const char *const coll[] = { "organizations", "folders", "projects" };
-
-	snprintf(buf, len, "%s/%s", (unsigned)kind < 3 ? coll[kind] : "resources", name);
+	snprintf(buf, len, "%s/%s", store__collection(kind), name);
 	return buf;
 }
 

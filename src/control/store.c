@@ -400,3 +400,10 @@ const char *store__kind_name(enum resource_kind kind)
 
 	return (unsigned)kind < ARRAY_SIZE(names) ? names[kind] : "resource";
 }
+
+const char *store__collection(enum resource_kind kind)
+{
+	static const char *const names[] = { "organizations", "folders", "projects" };
+
+	return (unsigned)kind < ARRAY_SIZE(names) ? names[kind] : "resources";
+}

@@ -257,5 +257,7 @@ int store__op_active_on(struct store *st, const char *target_kind, s64 target_id
 const char *store__status_name(enum instance_status status);
 const char *store__op_status_name(enum op_status status);
 const char *store__kind_name(enum resource_kind kind);
+/* "organizations", "folders", "projects": the kind's collection in paths and names. */
+const char *store__collection(enum resource_kind kind);
 
 #endif
