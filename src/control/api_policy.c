@@ -131,6 +131,7 @@ static void set(const struct http_request *req, struct http_response *resp, stru
 	}
 	snprintf(target, sizeof(target), "%s/%s/policies/%s", store__collection(kind),
 		 req->params[0], constraint);
+	/* Again inside the transaction: a delete on another worker may have come in between. */
 	ret = api__resolve(c->st, kind, req->params[0], &id, err, sizeof(err)) ?:
 	      store__policy_set(c->st, kind, id, constraint, v, err, sizeof(err));
 	api__end_done_op(c, resp, ret, "setPolicy", "policy", target, id, 0, err, sizeof(err));
