@@ -50,6 +50,21 @@ kvm_unusable_reason() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "/dev/kvm is not accessible to $(id -un)"; return; }
 }
 
+# simhost_crashed RC LOG: the simulated host itself stopped in the middle of its command
+# (exit 125 and its console's "without reporting a status"): a crash of the kernel QEMU TCG
+# runs, one level below every VMM of ours (docs/nested.md, known issue).
+simhost_crashed() { [ "$1" = 125 ] && grep -q 'without reporting a status' "$2"; }
+
+# simhost_crash_shown LOG NAME: shows the end of such a session and keeps it as
+# build/test-logs/NAME-crashed.log; the caller then runs the session once more.
+simhost_crash_shown() {
+	echo "# the simulated host itself crashed (exit 125, no status); its last lines:"
+	tail -15 "$1" | sed 's/^/#   /'
+	mkdir -p "$ROOT/build/test-logs"
+	cp "$1" "$ROOT/build/test-logs/$2-crashed.log"
+	echo "# running the session once more"
+}
+
 # Runs nestvisor with a timeout; stdout+stderr in $TMP/out, status in $RC.
 run_nv() {
 	local t=$1
