@@ -289,12 +289,6 @@ const char *disk__backend(const struct disk *d)
 	return names[d->backend];
 }
 
-void disk__set_try_complete(struct disk *d, bool (*try_complete)(void *opaque), void *opaque)
-{
-	d->try_complete = try_complete;
-	d->try_complete_opaque = opaque;
-}
-
 int disk__event_fd(const struct disk *d)
 {
 	return d->efd;

@@ -100,14 +100,4 @@ unsigned disk__complete(struct disk *d);
 /* Waits until no request is in flight, running callbacks as they finish. */
 void disk__drain(struct disk *d);
 
-/*
- * Lets a worker thread complete the request it just finished instead of waking the owner
- * through the eventfd (a thread hop per request: docs/benchmarks-io.md). After each request a
- * worker calls try_complete(opaque), which either takes the owner's serialisation without
- * waiting (a trylock), calls disk__complete and returns true, or returns false, and then the
- * eventfd is signalled as before. Only back-ends with worker threads call it. Set it before
- * the first request.
- */
-void disk__set_try_complete(struct disk *d, bool (*try_complete)(void *opaque), void *opaque);
-
 #endif

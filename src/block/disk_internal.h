@@ -55,8 +55,6 @@ struct disk {
 	bool stopping;
 	pthread_t workers[DISK_WORKERS];
 	unsigned nworkers;
-	bool (*try_complete)(void *opaque); /* disk__set_try_complete */
-	void *try_complete_opaque;
 
 	struct io_uring ring;
 	unsigned unsubmitted; /* SQEs prepared since the last io_uring_submit */
@@ -82,8 +80,6 @@ bool disk_advance(struct disk *d, struct disk_request *r, int res);
 void disk_run_sync(struct disk *d, struct disk_request *r);
 /* Puts r on the done list and wakes the owner; safe from any thread. */
 void disk_finish_later(struct disk *d, struct disk_request *r, int result);
-/* The same from a worker thread, which completes r itself where the owner lets it. */
-void disk_finish_on_worker(struct disk *d, struct disk_request *r, int result);
 /* The same on the owner's thread, without the wake-up: the owner's next disk__complete sees it. */
 void disk_finish_here(struct disk *d, struct disk_request *r, int result);
 /* Runs r's callback (owner's thread). */

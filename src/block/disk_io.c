@@ -194,13 +194,6 @@ void disk_finish_later(struct disk *d, struct disk_request *r, int result)
 	(void)eventfd_write(d->efd, 1);
 }
 
-void disk_finish_on_worker(struct disk *d, struct disk_request *r, int result)
-{
-	disk_finish_here(d, r, result);
-	if (!d->try_complete || !d->try_complete(d->try_complete_opaque))
-		(void)eventfd_write(d->efd, 1);
-}
-
 void disk_finish_here(struct disk *d, struct disk_request *r, int result)
 {
 	r->result = result;

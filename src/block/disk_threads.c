@@ -37,7 +37,7 @@ static void *worker(void *opaque)
 
 	while ((r = next_todo(d))) {
 		disk_run_sync(d, r);
-		disk_finish_on_worker(d, r, r->result);
+		disk_finish_later(d, r, r->result);
 	}
 	return NULL;
 }

@@ -1,8 +1,6 @@
 /* Unit tests for block/disk: raw images on temporary files, on every back-end. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -555,88 +553,6 @@ static void test_memory_split(void)
 	unlink(img);
 }
 
-/* What try_complete saw: the owner's lock, and the thread the callbacks ran on. */
-static pthread_mutex_t owner_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct disk *owned;
-static pthread_t callback_thread;
-static int worker_completions;
-
-static void done_where(struct disk_request *req, int res)
-{
-	callback_thread = pthread_self();
-	done(req, res);
-}
-
-static bool try_complete(void *opaque)
-{
-	if (pthread_mutex_trylock(&owner_lock))
-		return false;
-	worker_completions += disk__complete(owned);
-	pthread_mutex_unlock(&owner_lock);
-	return true;
-}
-
-static int calls_locked(struct result *r)
-{
-	int calls;
-
-	pthread_mutex_lock(&owner_lock);
-	calls = r->calls;
-	pthread_mutex_unlock(&owner_lock);
-	return calls;
-}
-
-static bool wait_readable(int fd, int ms)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-
-	return poll(&p, 1, ms) == 1;
-}
-
-/*
- * A worker completes its own request when the owner's lock is free (no eventfd signal), and
- * signals the eventfd as before when the owner holds it.
- */
-static void test_complete_on_worker(void)
-{
-	static u8 buf[4096];
-	struct iovec iov = {buf, sizeof(buf)};
-	struct result r = {.req = {.op = DISK_OP_WRITE, .iov = &iov, .iovcnt = 1,
-				   .done = done_where}, .res = -999};
-
-	make_image(IMG_SIZE);
-	owned = open_image(DISK_NO_URING);
-	CHECK(owned);
-	if (!owned)
-		return;
-	CHECK_STR(disk__backend(owned), "threads");
-	disk__set_try_complete(owned, try_complete, NULL);
-	pthread_mutex_lock(&owner_lock);
-	disk__queue(owned, &r.req);
-	pthread_mutex_unlock(&owner_lock);
-	for (int i = 0; i < 2000 && !calls_locked(&r); i++)
-		usleep(1000);
-	pthread_mutex_lock(&owner_lock);
-	CHECK(r.calls == 1 && r.res == 0);
-	CHECK(!pthread_equal(callback_thread, pthread_self()));
-	CHECK_EQ(worker_completions, 1);
-	CHECK(!wait_readable(disk__event_fd(owned), 0));
-
-	/* The owner busy: the worker leaves it to the owner, through the eventfd. */
-	r.calls = 0;
-	iov = (struct iovec){buf, sizeof(buf)};
-	r.req = (struct disk_request){.op = DISK_OP_READ, .iov = &iov, .iovcnt = 1,
-				      .done = done_where};
-	disk__queue(owned, &r.req);
-	CHECK(wait_readable(disk__event_fd(owned), 2000));
-	CHECK_EQ(r.calls, 0);
-	CHECK_EQ(disk__complete(owned), 1);
-	CHECK(r.calls == 1 && r.res == 0 && pthread_equal(callback_thread, pthread_self()));
-	pthread_mutex_unlock(&owner_lock);
-	disk__close(owned);
-	unlink(img);
-}
-
 static void run_memory(void)
 {
 	if (access("/dev/shm", W_OK)) {
@@ -661,7 +577,6 @@ int main(void)
 	RUN(test_path_passed_fd);
 	RUN(test_not_writable);
 	RUN(test_short_transfer);
-	RUN(test_complete_on_worker);
 	printf("# back-end: io_uring (when available)\n");
 	run_all();
 	printf("# back-end: worker threads\n");

@@ -484,22 +484,6 @@ static void on_disk_event(void *opaque, u32 events)
 	unlock_and_signal(blk);
 }
 
-/*
- * On a disk worker that just finished a request: complete it there, which saves waking the
- * I/O thread per request, unless the device is busy (the I/O thread popping, a reset
- * draining under the lock); then the disk's eventfd brings it to on_disk_event instead.
- */
-static bool complete_on_worker(void *opaque)
-{
-	struct virtio_blk *blk = opaque;
-
-	if (pthread_mutex_trylock(&blk->lock))
-		return false;
-	complete_all(blk);
-	unlock_and_signal(blk);
-	return true;
-}
-
 static void read_config(struct virtio_device *vdev, u32 offset, u8 *data, u32 len)
 {
 	memcpy(data, (const u8 *)&to_blk(vdev)->config + offset, len);
@@ -612,7 +596,6 @@ int virtio_blk__create(struct virtio_blk **out, const struct disk_option *opt,
 	if (ret)
 		goto fail;
 	blk->capacity = disk__size(blk->disk) / BLK_SECTOR;
-	disk__set_try_complete(blk->disk, complete_on_worker, blk);
 	fill_device(blk, opt, mem);
 	blk->io = io;
 	ret = io_thread__add(io, disk__event_fd(blk->disk), EPOLLIN, on_disk_event, blk);
