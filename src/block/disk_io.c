@@ -161,11 +161,17 @@ static unsigned complete_pass(struct disk *d)
 
 unsigned disk__complete(struct disk *d)
 {
-	unsigned n = 0, pass;
 	eventfd_t v;
 
 	/* Read first: anything finishing after this point signals again. */
 	(void)eventfd_read(d->efd, &v);
+	return disk__reap(d);
+}
+
+unsigned disk__reap(struct disk *d)
+{
+	unsigned n = 0, pass;
+
 	do {
 		pass = complete_pass(d);
 		n += pass;

@@ -454,9 +454,11 @@ static bool resume_throttled(struct virtio_blk *blk)
 	return any;
 }
 
-static void complete_all(struct virtio_blk *blk)
+/* after_kick: on the kick's path, where only requests served inline need reaping. */
+static void complete_all(struct virtio_blk *blk, bool after_kick)
 {
-	while (disk__complete(blk->disk) && resume_throttled(blk))
+	while ((after_kick ? disk__reap(blk->disk) : disk__complete(blk->disk)) &&
+	       resume_throttled(blk))
 		;
 }
 
@@ -470,7 +472,7 @@ static void queue_notify(struct virtio_device *vdev, unsigned q)
 	process_queue(blk, q);
 	/* io_uring and worker completions arrive through on_disk_event instead. */
 	if (disk__serves_inline(blk->disk))
-		complete_all(blk);
+		complete_all(blk, true);
 	unlock_and_signal(blk);
 }
 
@@ -480,7 +482,7 @@ static void on_disk_event(void *opaque, u32 events)
 	struct virtio_blk *blk = opaque;
 
 	pthread_mutex_lock(&blk->lock);
-	complete_all(blk);
+	complete_all(blk, false);
 	unlock_and_signal(blk);
 }
 

@@ -133,12 +133,12 @@ static void unwatch_queues(struct virtio_pci *vp)
 	}
 }
 
+/* One read empties an eventfd (not in semaphore mode): a second would only say EAGAIN. */
 static void drain(int fd)
 {
 	u64 v;
 
-	while (read(fd, &v, sizeof(v)) == sizeof(v))
-		;
+	(void)!read(fd, &v, sizeof(v));
 }
 
 static void notify_handler(void *opaque, u32 events)
