@@ -58,7 +58,7 @@ simhost_crashed() { [ "$1" = 125 ] && grep -q 'without reporting a status' "$2";
 # simhost_crash_shown LOG NAME: shows the end of such a session and keeps it as
 # build/test-logs/NAME-crashed.log; the caller then runs the session once more.
 simhost_crash_shown() {
-	echo "# the simulated host itself crashed (exit 125, no status); its last lines:"
+	echo "# the simulated host itself crashed or froze (no status from its command); its last lines:"
 	tail -15 "$1" | sed 's/^/#   /'
 	mkdir -p "$ROOT/build/test-logs"
 	cp "$1" "$ROOT/build/test-logs/$2-crashed.log"
