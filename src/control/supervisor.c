@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "control/sv_internal.h"
+#include "vmm/control.h"
 #include "util/log.h"
 
 #define SOCKET_WAIT_MS 5000
@@ -114,18 +115,29 @@ void supervisor__exit_reason(int ws, char *buf, size_t len)
 		snprintf(buf, len, "the VMM exited with status %d", code);
 }
 
-/* The reason, with the VMM's last log line when it failed. */
+/* The VMM's log line that names how the guest crashed (vcpu_exit__handle's crash()). */
+#define CRASH_LINE "guest stopped: "
+
+/*
+ * The reason, with the VMM's last log line when it failed, or how the guest crashed
+ * (a triple fault, which internal error) when it did.
+ */
 static void reason(struct supervisor *sv, s64 id, int ws, char *buf, size_t len)
 {
+	int code = ws != -1 && WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
 	char path[PATH_MAX], line[256];
 
 	supervisor__exit_reason(ws, buf, len);
-	if (ws == -1 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 1 ||
+	if ((code != EXIT_VMM_ERROR && code != EXIT_GUEST_CRASH) ||
 	    supervisor__path(sv, id, SV_VMM_LOG, path, sizeof(path)))
 		return;
-	sv_proc__last_line(path, line, sizeof(line));
-	if (line[0])
+	sv_proc__log_line(path, code == EXIT_VMM_ERROR ? NULL : CRASH_LINE, line, sizeof(line));
+	if (!line[0])
+		return;
+	if (code == EXIT_VMM_ERROR)
 		snprintf(buf + strlen(buf), len - strlen(buf), ": %s", line);
+	else
+		snprintf(buf, len, "the guest crashed: %s (VMM exit status %d)", line, code);
 }
 
 bool supervisor__running(struct supervisor *sv, s64 id)

@@ -67,8 +67,9 @@ bool sv_proc__is_vmm(pid_t pid, const char *sock);
 void sv_proc__signal(const struct sv_vmm *v, int sig);
 /* Waits up to ms for it to end; 1 when it did (*ws as sv_proc__ended), 0 when not. */
 int sv_proc__wait(const struct supervisor *sv, const struct sv_vmm *v, int ms, int *ws);
-/* The last non-empty line of a file, "" when none. */
-void sv_proc__last_line(const char *path, char *buf, size_t len);
+/* The last non-empty line of a file's tail (after NULL), or the rest of the last line in it
+ * that holds after; "" when none. */
+void sv_proc__log_line(const char *path, const char *after, char *buf, size_t len);
 
 /* sv_config.c: configures a spawned VMM through its API and starts the guest. */
 int sv_config__boot(const char *sock, const struct sv_boot *b, char *err, size_t errlen);

@@ -467,7 +467,23 @@ int sv_proc__wait(const struct supervisor *sv, const struct sv_vmm *v, int ms, i
 	}
 }
 
-void sv_proc__last_line(const char *path, char *buf, size_t len)
+/* The last line of the text, or the rest of the last line holding after; "" when none. */
+static void pick_line(char *text, const char *after, char *buf, size_t len)
+{
+	char *line = NULL, *save = NULL;
+
+	buf[0] = '\0';
+	for (char *l = strtok_r(text, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save)) {
+		char *hit = after ? strstr(l, after) : l;
+
+		if (hit)
+			line = after ? hit + strlen(after) : hit;
+	}
+	if (line)
+		snprintf(buf, len, "%s", line);
+}
+
+void sv_proc__log_line(const char *path, const char *after, char *buf, size_t len)
 {
 	char text[4096];
 	FILE *f = fopen(path, "re");
@@ -482,7 +498,5 @@ void sv_proc__last_line(const char *path, char *buf, size_t len)
 	size = (long)fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
 	text[size] = '\0';
-	while (size > 0 && (text[size - 1] == '\n' || text[size - 1] == '\r'))
-		text[--size] = '\0';
-	snprintf(buf, len, "%s", strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text);
+	pick_line(text, after, buf, len);
 }

@@ -83,11 +83,21 @@ static const char *internal_error_name(u32 suberror)
 	}
 }
 
-static enum exit_action crash(const struct exit_context *ctx, const char *what, unsigned long long detail)
+/* The "guest stopped: " line is what the daemon shows as the instance's end (supervisor.c). */
+static enum exit_action crash(const struct exit_context *ctx, const char *what)
 {
-	pr_err("vCPU %u: guest stopped: %s (%llu)", ctx->vcpu_index, what, detail);
+	pr_err("vCPU %u: guest stopped: %s", ctx->vcpu_index, what);
 	vm_control__stop(ctx->control, STOP_GUEST_CRASH, EXIT_GUEST_CRASH);
 	return EXIT_ACTION_CRASH;
+}
+
+static enum exit_action crash_code(const struct exit_context *ctx, const char *what,
+				   unsigned long long code)
+{
+	char text[96];
+
+	snprintf(text, sizeof(text), "%s (%llu)", what, code);
+	return crash(ctx, text);
 }
 
 /*
@@ -121,7 +131,7 @@ static enum exit_action handle_system_event(const struct exit_context *ctx, stru
 		vm_control__stop(ctx->control, STOP_REBOOT, EXIT_REBOOT);
 		return EXIT_ACTION_STOP;
 	default:
-		return crash(ctx, "system event", run->system_event.type);
+		return crash_code(ctx, "system event", run->system_event.type);
 	}
 }
 
@@ -139,14 +149,14 @@ enum exit_action vcpu_exit__handle(const struct exit_context *ctx, struct kvm_ru
 	case KVM_EXIT_SYSTEM_EVENT:
 		return handle_system_event(ctx, run);
 	case KVM_EXIT_SHUTDOWN:
-		return crash(ctx, "triple fault", 0);
+		return crash(ctx, "triple fault");
 	case KVM_EXIT_FAIL_ENTRY:
-		return crash(ctx, "KVM entry failed, hardware reason",
-			     run->fail_entry.hardware_entry_failure_reason);
+		return crash_code(ctx, "KVM entry failed, hardware reason",
+				  run->fail_entry.hardware_entry_failure_reason);
 	case KVM_EXIT_INTERNAL_ERROR:
 		report_internal_error(ctx, run);
-		return crash(ctx, "KVM internal error, suberror", run->internal.suberror);
+		return crash_code(ctx, "KVM internal error, suberror", run->internal.suberror);
 	default:
-		return crash(ctx, vcpu_exit__reason_name(run->exit_reason), run->exit_reason);
+		return crash_code(ctx, vcpu_exit__reason_name(run->exit_reason), run->exit_reason);
 	}
 }

@@ -86,6 +86,20 @@ static void test_adopt(void)
 	put(2, SV_EXIT, "9\n");
 	CHECK(!supervisor__adopt(sv, 2, why, sizeof(why)));
 	CHECK(strstr(why, "killed by signal 9") != NULL);
+	/* A guest that crashed: the VMM's log says how, and so does the reason. */
+	put(5, SV_PID, "999999 999998\n");
+	put(5, SV_EXIT, "1024\n");	/* exited 4 */
+	put(5, SV_VMM_LOG, "nestvisor: error: vCPU 1: guest stopped: triple fault\n"
+	    "vCPU 1 registers:\n  rip=000000000000fff0\n"
+	    "nestvisor: error: guest crashed; exiting with status 4\n");
+	CHECK(!supervisor__adopt(sv, 5, why, sizeof(why)));
+	CHECK_STR(why, "the guest crashed: triple fault (VMM exit status 4)");
+	/* A VMM that failed: its last line says why. */
+	put(6, SV_PID, "999999 999998\n");
+	put(6, SV_EXIT, "256\n");
+	put(6, SV_VMM_LOG, "nestvisor: info: starting\nnestvisor: error: no memory\n\n");
+	CHECK(!supervisor__adopt(sv, 6, why, sizeof(why)));
+	CHECK_STR(why, "the VMM failed (exit status 1): nestvisor: error: no memory");
 	/* A live pid that is not a VMM (a reused pid): not adopted, never signalled. */
 	snprintf(pids, sizeof(pids), "%d 999998\n", (int)getpid());
 	put(3, SV_PID, pids);
