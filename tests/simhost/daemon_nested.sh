@@ -140,6 +140,10 @@ echo "TIME l1-plain $(since "$t")"
 # The consoles before the deletes remove them, for whoever reads a failure.
 serial vm-nested | sed 's/^/[serial] /'
 serial vm-plain | sed 's/^/[serial-plain] /'
+# Each VMM's own log: a crashed L1's registers are there.
+for log in "$STATE"/instances/*/vmm.log; do
+	[ -f "$log" ] && sed "s|^|[vmm $(basename "$(dirname "$log")")] |" "$log"
+done
 nv instances delete vm-plain --project p
 nv instances delete vm-nested --project p
 kill "$DPID"
