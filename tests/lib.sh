@@ -54,6 +54,9 @@ kvm_unusable_reason() {
 # (exit 125 and its console's "without reporting a status"): a crash of the kernel QEMU TCG
 # runs, one level below every VMM of ours (docs/nested.md, known issue).
 simhost_crashed() { [ "$1" = 125 ] && grep -q 'without reporting a status' "$2"; }
+# simhost_lost RC LOG: crashed so, or frozen until its timeout (124: its console silent,
+# seen twice on 2026-11-27). Either gets the session once more (simhost_crash_shown).
+simhost_lost() { simhost_crashed "$1" "$2" || [ "$1" = 124 ]; }
 
 # simhost_crash_shown LOG NAME: shows the end of such a session and keeps it as
 # build/test-logs/NAME-crashed.log; the caller then runs the session once more.
