@@ -51,9 +51,10 @@ kvm_unusable_reason() {
 }
 
 # simhost_crashed RC LOG: the simulated host itself stopped in the middle of its command
-# (exit 125 and its console's "without reporting a status"): a crash of the kernel QEMU TCG
-# runs, one level below every VMM of ours (docs/nested.md, known issue).
-simhost_crashed() { [ "$1" = 125 ] && grep -q 'without reporting a status' "$2"; }
+# (exit 125 and its console's "without reporting a status"), or froze (one of its CPUs
+# silent for minutes, caught by tools/simhost/console's heartbeat): a fault of the kernel
+# QEMU TCG runs or of TCG itself, one level below every VMM of ours (docs/nested.md).
+simhost_crashed() { [ "$1" = 125 ] && grep -qE 'without reporting a status|simulated host froze' "$2"; }
 # simhost_lost RC LOG: crashed so, or frozen until its timeout (124: its console silent,
 # seen twice on 2026-11-27). Either gets the session once more (simhost_crash_shown).
 simhost_lost() { simhost_crashed "$1" "$2" || [ "$1" = 124 ]; }
