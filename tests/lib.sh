@@ -64,8 +64,14 @@ simhost_lost() { simhost_crashed "$1" "$2" || [ "$1" = 124 ]; }
 simhost_crash_shown() {
 	echo "# the simulated host itself crashed or froze (no status from its command); its last lines:"
 	tail -15 "$1" | sed 's/^/#   /'
+	session_kept "$1" "$2-crashed"
+}
+
+# session_kept LOG NAME: keeps a failed session's log as build/test-logs/NAME.log before
+# the caller runs the session once more.
+session_kept() {
 	mkdir -p "$ROOT/build/test-logs"
-	cp "$1" "$ROOT/build/test-logs/$2-crashed.log"
+	cp "$1" "$ROOT/build/test-logs/$2.log"
 	echo "# running the session once more"
 }
 
